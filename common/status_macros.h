@@ -12,11 +12,11 @@
 #define VPVM_STATUS_CONCAT_INNER_(a, b) a##b
 #define VPVM_STATUS_CONCAT_(a, b) VPVM_STATUS_CONCAT_INNER_(a, b)
 
-#define VPVM_RETURN_IF_ERROR(expr)                                         \
-  do {                                                                     \
-    if (::absl::Status vpvm_status_ = (expr); !vpvm_status_.ok()) {       \
-      return vpvm_status_;                                                 \
-    }                                                                      \
+#define VPVM_RETURN_IF_ERROR(expr)                                  \
+  do {                                                              \
+    if (::absl::Status vpvm_status_ = (expr); !vpvm_status_.ok()) { \
+      return vpvm_status_;                                          \
+    }                                                               \
   } while (false)
 
 #define VPVM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \

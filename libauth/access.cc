@@ -29,25 +29,22 @@ std::optional<AccessDecision> CheckAuthenticated(const Token* caller, absl::Time
       return AccessDecision{Verdict::kUnauthenticated,
                             absl::StrCat("token ", caller->id, " is disabled")};
     case TokenStatus::kExpired:
-      return AccessDecision{
-          Verdict::kUnauthenticated,
-          absl::StrCat("token ", caller->id, " expired at ",
-                       absl::FormatTime(absl::RFC3339_sec, *caller->expires_at,
-                                        absl::UTCTimeZone()))};
+      return AccessDecision{Verdict::kUnauthenticated,
+                            absl::StrCat("token ", caller->id, " expired at ",
+                                         absl::FormatTime(absl::RFC3339_sec, *caller->expires_at,
+                                                          absl::UTCTimeZone()))};
   }
   return AccessDecision{Verdict::kUnauthenticated, "a valid token is required"};
 }
 
-AccessDecision DecideVm(const Token& caller, AccessLevel level,
-                        const std::optional<VmTarget>& vm) {
+AccessDecision DecideVm(const Token& caller, AccessLevel level, const std::optional<VmTarget>& vm) {
   if (!vm.has_value()) return Deny("the request names no VM");
   if (!vm->id.has_value() || !caller.vm_scope.Contains(*vm->id)) {
     return {Verdict::kNotFound, VmNotFoundMessage(vm->as_named)};
   }
   if (caller.access_level < level) {
-    return Deny(absl::StrCat("this needs an ", LevelTitle(level), " token for VM \"",
-                             vm->as_named, "\"; token ", caller.id, " is ",
-                             LevelTitle(caller.access_level)));
+    return Deny(absl::StrCat("this needs an ", LevelTitle(level), " token for VM \"", vm->as_named,
+                             "\"; token ", caller.id, " is ", LevelTitle(caller.access_level)));
   }
   return Allow();
 }

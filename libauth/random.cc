@@ -11,8 +11,8 @@ namespace vpvm::auth {
 
 absl::Status OsRandom::Fill(absl::Span<uint8_t> out) {
   if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
-    return absl::InternalError(
-        absl::StrCat("the system random generator failed: ", ERR_error_string(ERR_get_error(), nullptr)));
+    return absl::InternalError(absl::StrCat("the system random generator failed: ",
+                                            ERR_error_string(ERR_get_error(), nullptr)));
   }
   return absl::OkStatus();
 }

@@ -20,8 +20,8 @@ absl::StatusOr<std::string> NormalizeLabel(absl::string_view raw) {
   if (label.empty()) return absl::InvalidArgumentError("a label is required");
   if (CountCodePoints(label) > kMaxLabelLength) {
     return absl::InvalidArgumentError(absl::StrCat("the label is ", CountCodePoints(label),
-                                                   " characters long; at most ",
-                                                   kMaxLabelLength, " are allowed"));
+                                                   " characters long; at most ", kMaxLabelLength,
+                                                   " are allowed"));
   }
   for (char c : label) {
     if (absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
@@ -34,7 +34,8 @@ absl::StatusOr<std::string> NormalizeLabel(absl::string_view raw) {
 absl::StatusOr<VmScope> NormalizeScope(VmScope scope) {
   if (scope.all_vms) {
     if (!scope.vms.empty()) {
-      return absl::InvalidArgumentError("a token is scoped either to All VMs or to a VM list, not both");
+      return absl::InvalidArgumentError(
+          "a token is scoped either to All VMs or to a VM list, not both");
     }
     return scope;
   }
@@ -57,9 +58,9 @@ absl::StatusOr<VmScope> NormalizeScope(VmScope scope) {
 
 absl::Status CheckExpiry(const std::optional<absl::Time>& expires_at, absl::Time now) {
   if (expires_at.has_value() && *expires_at <= now) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the expiry ", absl::FormatTime(absl::RFC3339_sec, *expires_at, absl::UTCTimeZone()),
-                     " is in the past"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the expiry ", absl::FormatTime(absl::RFC3339_sec, *expires_at, absl::UTCTimeZone()),
+        " is in the past"));
   }
   return absl::OkStatus();
 }

@@ -23,8 +23,8 @@ bool IsBase62(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)
 
 // The checksum of `payload` as exactly kSecretChecksumLength base62 digits (62^6 > 2^32).
 std::string Checksum(absl::string_view payload) {
-  uint64_t crc = crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
-                       static_cast<uInt>(payload.size()));
+  uint64_t crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size()));
   std::string out(kSecretChecksumLength, '0');
   for (size_t i = kSecretChecksumLength; i-- > 0;) {
     out[i] = kBase62[crc % kBase62.size()];
@@ -63,13 +63,14 @@ absl::Status CheckSecretFormat(absl::string_view presented) {
     return absl::InvalidArgumentError("not a vpvm token: it does not start with \"vpvm_\"");
   }
   if (presented.size() != kSecretLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed token: ", presented.size(), " characters instead of ",
-                     kSecretLength, " (truncated or extended?)"));
+    return absl::InvalidArgumentError(absl::StrCat("malformed token: ", presented.size(),
+                                                   " characters instead of ", kSecretLength,
+                                                   " (truncated or extended?)"));
   }
   for (char c : presented.substr(kSecretPrefix.size())) {
     if (!IsBase62(c)) {
-      return absl::InvalidArgumentError("malformed token: it holds a character outside [0-9A-Za-z]");
+      return absl::InvalidArgumentError(
+          "malformed token: it holds a character outside [0-9A-Za-z]");
     }
   }
   const size_t payload_length = kSecretLength - kSecretChecksumLength;

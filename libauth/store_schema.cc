@@ -14,7 +14,8 @@ constexpr std::array<const char*, kSchemaVersion> kSteps = {
     // 1: tokens and the VMs each is scoped to. Times are Unix microseconds (UTC).
     R"sql(
       CREATE TABLE tokens (
-        id                TEXT PRIMARY KEY,
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,  -- creation order, never reused
+        id                TEXT NOT NULL UNIQUE,
         label             TEXT NOT NULL,
         secret_sha256     BLOB NOT NULL UNIQUE,
         is_master         INTEGER NOT NULL DEFAULT 0,
@@ -47,18 +48,16 @@ constexpr std::array<const char*, kSchemaVersion> kSteps = {
         locked_until_us INTEGER
       );
     )sql",
-    // 3: indexes for paging in creation order and for searching by VM name.
+    // 3: indexes for the status filters and for searching by VM name.
     R"sql(
-      CREATE INDEX tokens_by_creation ON tokens (created_at_us, id);
+      CREATE INDEX tokens_by_status ON tokens (disabled, expires_at_us);
       CREATE INDEX token_vms_by_name ON token_vms (vm_name);
     )sql",
 };
 
 }  // namespace
 
-int SchemaVersion(SQLite::Database& db) {
-  return db.execAndGet("PRAGMA user_version").getInt();
-}
+int SchemaVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
 
 absl::Status MigrateTo(SQLite::Database& db, int target) {
   try {
@@ -69,7 +68,8 @@ absl::Status MigrateTo(SQLite::Database& db, int target) {
                        ", newer than this vpvm understands (", kSchemaVersion, ")"));
     }
     if (target < current || target > kSchemaVersion) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot migrate from ", current, " to ", target));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot migrate from ", current, " to ", target));
     }
     for (int step = current + 1; step <= target; ++step) {
       SQLite::Transaction transaction(db);

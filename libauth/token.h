@@ -71,8 +71,8 @@ struct Token {
   TokenStatus StatusAt(absl::Time now) const;
 };
 
-absl::string_view AccessLevelName(AccessLevel level);  // "operator", "admin"
-absl::string_view TokenStatusName(TokenStatus status);  // "active", "disabled", "expired"
+absl::string_view AccessLevelName(AccessLevel level);            // "operator", "admin"
+absl::string_view TokenStatusName(TokenStatus status);           // "active", "disabled", "expired"
 absl::string_view ExtendedPermissionName(ExtendedPermission p);  // "templates", ...
 
 }  // namespace vpvm::auth

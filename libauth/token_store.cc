@@ -12,7 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "libauth/store_schema.h"
 
@@ -123,22 +123,21 @@ std::string EscapeLike(absl::string_view text) {
   return out;
 }
 
-// Page tokens are opaque to clients: base64 of "<created_at_us>:<id>" of the last row shown.
-std::string EncodePageToken(const Token& last) {
-  return absl::WebSafeBase64Escape(absl::StrCat(ToMicros(last.created_at), ":", last.id));
+// Page tokens are opaque to clients: base64 of the creation sequence number of the last row
+// shown.
+std::string EncodePageToken(int64_t last_seq) {
+  return absl::WebSafeBase64Escape(absl::StrCat("after:", last_seq));
 }
 
-absl::Status DecodePageToken(absl::string_view page_token, int64_t* created_us, std::string* id) {
-  std::string raw;
-  std::pair<std::string, std::string> parts;
-  if (absl::WebSafeBase64Unescape(page_token, &raw)) {
-    parts = absl::StrSplit(raw, absl::MaxSplits(':', 1));
-  }
-  if (parts.second.empty() || !absl::SimpleAtoi(parts.first, created_us)) {
+absl::StatusOr<int64_t> DecodePageToken(absl::string_view page_token) {
+  std::string decoded;
+  int64_t seq = 0;
+  absl::string_view raw;
+  if (absl::WebSafeBase64Unescape(page_token, &decoded)) raw = decoded;
+  if (!absl::ConsumePrefix(&raw, "after:") || !absl::SimpleAtoi(raw, &seq)) {
     return absl::InvalidArgumentError("the page token is not one this server issued");
   }
-  *id = parts.second;
-  return absl::OkStatus();
+  return seq;
 }
 
 // The WHERE clause shared by a page and its total count.
@@ -148,8 +147,8 @@ std::string ListConditions(const TokenStore::ListQuery& query) {
     case TokenStore::StatusFilter::kAll:
       break;
     case TokenStore::StatusFilter::kActive:
-      absl::StrAppend(&where,
-                      " AND t.disabled = 0 AND (t.expires_at_us IS NULL OR t.expires_at_us > :now)");
+      absl::StrAppend(
+          &where, " AND t.disabled = 0 AND (t.expires_at_us IS NULL OR t.expires_at_us > :now)");
       break;
     case TokenStore::StatusFilter::kDisabled:
       absl::StrAppend(&where, " AND t.disabled = 1");
@@ -192,9 +191,13 @@ absl::StatusOr<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& 
   std::unique_ptr<SQLite::Database> db;
   try {
     db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
-    // Reading the header first: a file that is not a database fails here, before any pragma
-    // below could write to it.
-    SchemaVersion(*db);
+    // The header is read first: a file that is not a database, or one from a newer vpvm, is
+    // refused here, before any pragma below could write to it.
+    if (int version = SchemaVersion(*db); version > kSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the token database ", path, " is at schema version ", version,
+                       ", newer than this vpvm understands (", kSchemaVersion, ")"));
+    }
     db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA synchronous = FULL");
     db->exec("PRAGMA foreign_keys = ON");
@@ -341,10 +344,9 @@ absl::StatusOr<TokenStore::Page> TokenStore::List(const ListQuery& query) const 
   if (query.page_size < 0) return absl::InvalidArgumentError("the page size cannot be negative");
   const int page_size =
       query.page_size == 0 ? kDefaultPageSize : std::min(query.page_size, kMaxPageSize);
-  int64_t after_created = 0;
-  std::string after_id;
+  int64_t after_seq = 0;
   if (!query.page_token.empty()) {
-    VPVM_RETURN_IF_ERROR(DecodePageToken(query.page_token, &after_created, &after_id));
+    VPVM_ASSIGN_OR_RETURN(after_seq, DecodePageToken(query.page_token));
   }
   const absl::Time now = clock_.Now();
   const std::string where = ListConditions(query);
@@ -357,24 +359,19 @@ absl::StatusOr<TokenStore::Page> TokenStore::List(const ListQuery& query) const 
     count.executeStep();
     page.total_size = count.getColumn(0).getInt64();
 
-    SQLite::Statement select(
-        *db_, absl::StrCat("SELECT t.id FROM tokens t WHERE ", where,
-                           query.page_token.empty()
-                               ? ""
-                               : " AND (t.created_at_us, t.id) > (:after_created, :after_id)",
-                           " ORDER BY t.created_at_us, t.id LIMIT :limit"));
+    SQLite::Statement select(*db_, absl::StrCat("SELECT t.seq, t.id FROM tokens t WHERE ", where,
+                                                " AND t.seq > :after ORDER BY t.seq LIMIT :limit"));
     BindListParameters(select, query, now);
-    if (!query.page_token.empty()) {
-      select.bind(":after_created", static_cast<int64_t>(after_created));
-      select.bind(":after_id", after_id);
-    }
+    select.bind(":after", static_cast<int64_t>(after_seq));
     select.bind(":limit", page_size + 1);
+    int64_t last_seq = 0;
     while (select.executeStep()) {
       if (static_cast<int>(page.tokens.size()) == page_size) {
-        page.next_page_token = EncodePageToken(page.tokens.back());
+        page.next_page_token = EncodePageToken(last_seq);
         break;
       }
-      if (EntryPtr entry = Find(select.getColumn(0).getString())) {
+      last_seq = select.getColumn(0).getInt64();
+      if (EntryPtr entry = Find(select.getColumn(1).getString())) {
         page.tokens.push_back(entry->token);
       }
     }
@@ -500,8 +497,7 @@ absl::StatusOr<TokenStore::Issued> TokenStore::IssueMaster(
   return issued;
 }
 
-absl::StatusOr<std::shared_ptr<const Token>> TokenStore::Verify(
-    absl::string_view presented) const {
+absl::StatusOr<std::shared_ptr<const Token>> TokenStore::Verify(absl::string_view presented) const {
   if (absl::Status format = CheckSecretFormat(presented); !format.ok()) {
     return absl::UnauthenticatedError(format.message());
   }

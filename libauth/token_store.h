@@ -59,8 +59,7 @@ class TokenStore final : public LastUseSink {
 
   // Opens the database at `path`, creating it when absent, and brings its schema up to date.
   static absl::StatusOr<std::unique_ptr<TokenStore>> Open(const std::string& path,
-                                                          const Clock& clock,
-                                                          RandomSource& random);
+                                                          const Clock& clock, RandomSource& random);
 
   absl::StatusOr<Issued> Create(const TokenSpec& spec);
   absl::StatusOr<Token> Get(absl::string_view id) const;
