@@ -37,16 +37,20 @@ std::optional<AccessDecision> CheckAuthenticated(const Token* caller, absl::Time
   return AccessDecision{Verdict::kUnauthenticated, "a valid token is required"};
 }
 
-AccessDecision DecideVm(const Token& caller, AccessLevel level, const std::optional<VmTarget>& vm) {
-  if (!vm.has_value()) return Deny("the request names no VM");
-  if (!vm->id.has_value() || !caller.vm_scope.Contains(*vm->id)) {
-    return {Verdict::kNotFound, VmNotFoundMessage(vm->as_named)};
+// Whether the VM exists and lies in the caller's scope.
+bool CanReach(const Token& caller, const VmTarget& vm) {
+  return vm.id.has_value() && (caller.is_master || caller.vm_scope.Contains(*vm.id));
+}
+
+AccessDecision DecideLevel(const Token& caller, AccessLevel level,
+                           const std::optional<VmTarget>& vm) {
+  if (caller.access_level >= level) return Allow();
+  if (!vm.has_value()) {
+    return Deny(absl::StrCat("this needs an ", LevelTitle(level), " token; token ", caller.id,
+                             " is ", LevelTitle(caller.access_level)));
   }
-  if (caller.access_level < level) {
-    return Deny(absl::StrCat("this needs an ", LevelTitle(level), " token for VM \"", vm->as_named,
-                             "\"; token ", caller.id, " is ", LevelTitle(caller.access_level)));
-  }
-  return Allow();
+  return Deny(absl::StrCat("this needs an ", LevelTitle(level), " token for VM \"", vm->as_named,
+                           "\"; token ", caller.id, " is ", LevelTitle(caller.access_level)));
 }
 
 AccessDecision DecideAllVms(const Token& caller, AccessLevel level) {
@@ -93,19 +97,19 @@ AccessDecision Decide(const Token* caller, const AccessRequirement& need,
   if (need.kind == Kind::kPublic) return Allow();
   if (auto refused = CheckAuthenticated(caller, now)) return *refused;
 
-  if (caller->is_master) {
-    // The master reaches everything, but a VM that does not exist is still not found.
-    if (need.kind == Kind::kVm && (!vm.has_value() || !vm->id.has_value())) {
-      return {Verdict::kNotFound, VmNotFoundMessage(vm.has_value() ? vm->as_named : "")};
-    }
-    return Allow();
+  const bool names_vm = need.kind == Kind::kVm || (need.kind == Kind::kAllVms && vm.has_value());
+  if (names_vm && vm.has_value() && !CanReach(*caller, *vm)) {
+    return {Verdict::kNotFound, VmNotFoundMessage(vm->as_named)};
   }
+  if (caller->is_master) return Allow();
+
   switch (need.kind) {
     case Kind::kPublic:
     case Kind::kSelf:
       return Allow();
     case Kind::kVm:
-      return DecideVm(*caller, need.level, vm);
+    case Kind::kVmList:
+      return DecideLevel(*caller, need.level, vm);
     case Kind::kAllVms:
       return DecideAllVms(*caller, need.level);
     case Kind::kExtended:

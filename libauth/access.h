@@ -20,7 +20,10 @@ struct AccessRequirement {
     kPublic,    // no token needed
     kSelf,      // any valid token, acting on itself
     kVm,        // `level` on the VM the request names
-    kAllVms,    // `level` on All VMs
+    kVmList,    // `level` on the VMs the token reaches; never refused for scope, the answer is
+                // filtered (CanSeeVm)
+    kAllVms,    // `level` on All VMs; a VM that the request names and the token does not reach
+                // is not found, before the level is checked
     kExtended,  // `permission` (held only by Admin tokens on All VMs)
     kMaster,    // the master token only
   };
@@ -31,6 +34,7 @@ struct AccessRequirement {
   static AccessRequirement Public() { return {Kind::kPublic}; }
   static AccessRequirement Self() { return {Kind::kSelf}; }
   static AccessRequirement OnVm(AccessLevel level) { return {Kind::kVm, level}; }
+  static AccessRequirement OnVmList(AccessLevel level) { return {Kind::kVmList, level}; }
   static AccessRequirement OnAllVms(AccessLevel level) { return {Kind::kAllVms, level}; }
   static AccessRequirement Extended(ExtendedPermission p) {
     return {Kind::kExtended, AccessLevel::kAdmin, p};
@@ -60,7 +64,7 @@ std::string VmNotFoundMessage(absl::string_view as_named);
 
 // `caller` is null when no token was presented or the presented secret did not verify; a
 // verified token that is disabled or expired is passed in, and refused with its reason.
-// `vm` matters only for kVm requirements.
+// `vm` is required by kVm and optional for kAllVms; other kinds ignore it.
 AccessDecision Decide(const Token* caller, const AccessRequirement& need,
                       const std::optional<VmTarget>& vm, absl::Time now);
 

@@ -161,7 +161,8 @@ std::string ListConditions(const TokenStore::ListQuery& query) {
   }
   if (!query.search.empty()) {
     absl::StrAppend(&where,
-                    " AND (t.label LIKE :pattern ESCAPE '\\' OR EXISTS (SELECT 1 FROM token_vms v"
+                    " AND (t.label LIKE :pattern ESCAPE '\\' OR t.id LIKE :pattern ESCAPE '\\'"
+                    " OR EXISTS (SELECT 1 FROM token_vms v"
                     " WHERE v.token_id = t.id AND v.vm_name LIKE :pattern ESCAPE '\\'))");
   }
   return where;
@@ -503,15 +504,14 @@ absl::StatusOr<std::shared_ptr<const Token>> TokenStore::Verify(absl::string_vie
   }
   const SecretDigest digest = DigestSecret(presented);
 
-  EntryPtr entry;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    auto it = by_digest_.find(digest);
-    if (it != by_digest_.end()) entry = it->second;
-  }
-  if (entry == nullptr || !DigestsEqual(entry->digest, digest)) {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = by_digest_.find(digest);
+  // The table's own key comparison is not constant-time; the digest it found is compared again
+  // in constant time, so that nothing but a full match ever authenticates.
+  if (it == by_digest_.end() || !DigestsEqual(it->first, digest)) {
     return absl::UnauthenticatedError("unknown token");
   }
+  const EntryPtr& entry = it->second;
   return std::shared_ptr<const Token>(entry, &entry->token);
 }
 
@@ -521,13 +521,18 @@ absl::Status TokenStore::WriteLastUses(absl::Span<const LastUse> uses) {
   try {
     SQLite::Transaction transaction(*db_);
     SQLite::Statement update(
-        *db_, "UPDATE tokens SET last_used_at_us = ?, last_used_address = ? WHERE id = ?");
+        *db_,
+        "UPDATE tokens SET last_used_at_us = :at, last_used_address = :address WHERE id = :id");
     for (const LastUse& use : uses) {
       EntryPtr current = Find(use.token_id);
       if (current == nullptr) continue;  // revoked meanwhile
-      update.bind(1, static_cast<int64_t>(ToMicros(use.at)));
-      update.bind(2, use.client_address);
-      update.bind(3, use.token_id);
+      // An older use never hides a newer one, whatever order batches arrive in.
+      if (current->token.last_used_at.has_value() && *current->token.last_used_at >= use.at) {
+        continue;
+      }
+      update.bind(":at", static_cast<int64_t>(ToMicros(use.at)));
+      update.bind(":address", use.client_address);
+      update.bind(":id", use.token_id);
       update.exec();
       update.reset();
       auto next = std::make_shared<Entry>(*current);

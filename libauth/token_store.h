@@ -12,6 +12,7 @@
 //    left exactly as it was.
 // All methods are safe to call from several threads.
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,8 +44,9 @@ class TokenStore final : public LastUseSink {
 
   struct ListQuery {
     StatusFilter status = StatusFilter::kAll;
-    std::string search;  // case-insensitive substring of the label or of a listed VM's name
-    int page_size = 0;   // 0: kDefaultPageSize; at most kMaxPageSize
+    // Case-insensitive substring of the label, the Token ID or the name of a listed VM.
+    std::string search;
+    int page_size = 0;  // 0: kDefaultPageSize; at most kMaxPageSize
     std::string page_token;
   };
 
@@ -96,6 +98,14 @@ class TokenStore final : public LastUseSink {
     SecretDigest digest;
   };
   using EntryPtr = std::shared_ptr<const Entry>;
+  // A SHA-256 digest is already uniformly spread: its first bytes serve as the hash.
+  struct DigestHash {
+    size_t operator()(const SecretDigest& digest) const {
+      size_t h;
+      std::memcpy(&h, digest.data(), sizeof(h));
+      return h;
+    }
+  };
 
   TokenStore(std::unique_ptr<SQLite::Database> db, const Clock& clock, RandomSource& random);
 
@@ -118,7 +128,7 @@ class TokenStore final : public LastUseSink {
   // The in-memory mirror; readers (Verify, Get) take it shared.
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, EntryPtr> by_id_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<SecretDigest, EntryPtr> by_digest_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<SecretDigest, EntryPtr, DigestHash> by_digest_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vpvm::auth

@@ -140,6 +140,29 @@ TEST(AccessTest, CreatingAndDeletingVmsNeedAdminOnAllVms) {
   EXPECT_THAT(d.message, HasSubstr("Admin token scoped to All VMs"));
 }
 
+TEST(AccessTest, DeletingAVmOutsideTheScopeIsNotFoundBeforeTheLevelIsChecked) {
+  const AccessRequirement need = AccessRequirement::OnAllVms(AccessLevel::kAdmin);
+  Token admin_listed = Make(AccessLevel::kAdmin, kListed);
+  Token admin_all = Make(AccessLevel::kAdmin, VmScope::All());
+  Token master = Master();
+  EXPECT_EQ(VerdictOf(&admin_listed, need, kDb), Verdict::kNotFound);
+  EXPECT_EQ(Decide(&admin_listed, need, kDb, kNow).message, VmNotFoundMessage("db"));
+  EXPECT_EQ(VerdictOf(&admin_listed, need, kWeb), Verdict::kPermissionDenied);
+  EXPECT_EQ(VerdictOf(&admin_all, need, kDb), Verdict::kAllow);
+  EXPECT_EQ(VerdictOf(&master, need, kGhost), Verdict::kNotFound);
+}
+
+TEST(AccessTest, VmListIsOpenToEveryValidTokenAndNeverRefusedForScope) {
+  const AccessRequirement need = AccessRequirement::OnVmList(AccessLevel::kOperator);
+  Token op = Make(AccessLevel::kOperator, kListed);
+  EXPECT_EQ(VerdictOf(&op, need), Verdict::kAllow);
+  EXPECT_EQ(VerdictOf(nullptr, need), Verdict::kUnauthenticated);
+  // A list needing more than Operator refuses an Operator, naming the level.
+  AccessDecision d = Decide(&op, AccessRequirement::OnVmList(AccessLevel::kAdmin), {}, kNow);
+  EXPECT_EQ(d.verdict, Verdict::kPermissionDenied);
+  EXPECT_THAT(d.message, HasSubstr("needs an Admin token"));
+}
+
 TEST(AccessTest, ExtendedPermissionNeedsItsFlag) {
   const AccessRequirement need = AccessRequirement::Extended(ExtendedPermission::kNetworks);
   Token master = Master();

@@ -262,9 +262,11 @@ TEST_F(TokenStoreTest, SearchMatchesLabelsAndVmNamesCaseInsensitively) {
   EXPECT_THAT(Labels(*store_->List(q)), ElementsAre("Grafana scraper"));
   q.search = "ubuntu-TEST";
   EXPECT_THAT(Labels(*store_->List(q)), ElementsAre("CI Pipeline"));
+  q.search = store_->List({})->tokens[1].id.substr(4);
+  EXPECT_THAT(Labels(*store_->List(q)), ElementsAre("Grafana scraper"));
   q.search = "%";
   EXPECT_THAT(Labels(*store_->List(q)), ElementsAre("100% literal"));
-  q.search = "_";
+  q.search = "100_";  // "_" is no wildcard: "100%" does not match
   EXPECT_EQ(store_->List(q)->total_size, 0);
 }
 
@@ -322,6 +324,16 @@ TEST_F(TokenStoreTest, LastUsesArePersistedAndUnknownTokensSkipped) {
   auto got = store_->Get(issued.token.id);
   EXPECT_EQ(got->last_used_at, kStart + absl::Seconds(5));
   EXPECT_EQ(got->last_used_address, "192.0.2.7");
+}
+
+TEST_F(TokenStoreTest, OlderLastUseNeverReplacesANewerOne) {
+  TokenStore::Issued issued = MustCreate(OperatorOnWeb());
+  const LastUse newer[] = {{issued.token.id, kStart + absl::Seconds(9), "192.0.2.9"}};
+  const LastUse older[] = {{issued.token.id, kStart + absl::Seconds(3), "192.0.2.3"}};
+  ASSERT_TRUE(store_->WriteLastUses(newer).ok());
+  ASSERT_TRUE(store_->WriteLastUses(older).ok());
+  Reopen();
+  EXPECT_EQ(store_->Get(issued.token.id)->last_used_address, "192.0.2.9");
 }
 
 TEST_F(TokenStoreTest, ConcurrentVerifyAndRotateNeverAcceptAStaleSecret) {
