@@ -46,7 +46,7 @@ struct Fixture {
                                "all_vms, created_at_us) VALUES (?, ?, ?, 2, 1, 0)");
       for (int i = 0; i < kTokens; ++i) {
         std::string secret = *GenerateSecret(random);
-        SecretDigest digest = DigestSecret(secret);
+        SecretDigest digest = *DigestPresentedSecret(secret);
         insert.bind(1, *GenerateTokenId(random));
         insert.bind(2, absl::StrCat("bench ", i));
         insert.bind(3, digest.data(), static_cast<int>(digest.size()));
@@ -164,7 +164,7 @@ void BM_SqlitePointQueryForScale(benchmark::State& state) {
   SQLite::Statement q(db, "SELECT id FROM tokens WHERE secret_sha256 = ?");
   size_t i = 0;
   for (auto _ : state) {
-    SecretDigest d = DigestSecret(f.secrets[i++ % f.secrets.size()]);
+    SecretDigest d = *DigestPresentedSecret(f.secrets[i++ % f.secrets.size()]);
     q.bind(1, d.data(), static_cast<int>(d.size()));
     benchmark::DoNotOptimize(q.executeStep());
     q.reset();

@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <memory>
@@ -22,18 +21,21 @@ constexpr absl::string_view kTokenIdAlphabet = "0123456789abcdefghijklmnopqrstuv
 
 bool IsBase62(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
 
-uint32_t Crc32(absl::string_view payload) {
-  return static_cast<uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size())));
+constexpr size_t kPayloadLength = kSecretLength - kSecretChecksumLength;
+
+// The checksum is the first four bytes of the payload's digest, big-endian: the one SHA-256
+// that verification needs anyway also catches typos.
+uint32_t ChecksumValue(const SecretDigest& payload_digest) {
+  return (uint32_t{payload_digest[0]} << 24) | (uint32_t{payload_digest[1]} << 16) |
+         (uint32_t{payload_digest[2]} << 8) | uint32_t{payload_digest[3]};
 }
 
-// The checksum of `payload` as exactly kSecretChecksumLength base62 digits (62^6 > 2^32).
-std::string Checksum(absl::string_view payload) {
-  uint32_t crc = Crc32(payload);
+// `value` as exactly kSecretChecksumLength base62 digits (62^6 > 2^32).
+std::string Base62Digits(uint32_t value) {
   std::string out(kSecretChecksumLength, '0');
   for (size_t i = kSecretChecksumLength; i-- > 0;) {
-    out[i] = kBase62[crc % kBase62.size()];
-    crc /= kBase62.size();
+    out[i] = kBase62[value % kBase62.size()];
+    value /= kBase62.size();
   }
   return out;
 }
@@ -64,7 +66,7 @@ absl::StatusOr<std::string> GenerateSecret(RandomSource& random) {
   std::string body;
   VPVM_RETURN_IF_ERROR(RandomString(random, kBase62, kSecretBodyLength, &body));
   std::string payload = absl::StrCat(kSecretPrefix, body);
-  return absl::StrCat(payload, Checksum(payload));
+  return absl::StrCat(payload, Base62Digits(ChecksumValue(Sha256Digest(payload))));
 }
 
 absl::StatusOr<std::string> GenerateTokenId(RandomSource& random) {
@@ -73,7 +75,7 @@ absl::StatusOr<std::string> GenerateTokenId(RandomSource& random) {
   return absl::StrCat(kTokenIdPrefix, suffix);
 }
 
-absl::Status CheckSecretFormat(absl::string_view presented) {
+absl::StatusOr<SecretDigest> DigestPresentedSecret(absl::string_view presented) {
   if (!absl::StartsWith(presented, kSecretPrefix)) {
     return absl::InvalidArgumentError("not a vpvm token: it does not start with \"vpvm_\"");
   }
@@ -88,11 +90,15 @@ absl::Status CheckSecretFormat(absl::string_view presented) {
           "malformed token: it holds a character outside [0-9A-Za-z]");
     }
   }
-  const size_t payload_length = kSecretLength - kSecretChecksumLength;
-  if (Base62Value(presented.substr(payload_length)) != Crc32(presented.substr(0, payload_length))) {
+  const SecretDigest digest = Sha256Digest(presented.substr(0, kPayloadLength));
+  if (Base62Value(presented.substr(kPayloadLength)) != ChecksumValue(digest)) {
     return absl::InvalidArgumentError("malformed token: its checksum does not match (mistyped?)");
   }
-  return absl::OkStatus();
+  return digest;
+}
+
+absl::Status CheckSecretFormat(absl::string_view presented) {
+  return DigestPresentedSecret(presented).status();
 }
 
 bool IsWellFormedTokenId(absl::string_view id) {
@@ -105,7 +111,7 @@ bool IsWellFormedTokenId(absl::string_view id) {
   return true;
 }
 
-SecretDigest DigestSecret(absl::string_view secret) {
+SecretDigest Sha256Digest(absl::string_view data) {
   // One context per thread, reused: allocating a context per call costs as much as hashing
   // a secret of this size.
   struct ContextDeleter {
@@ -116,7 +122,7 @@ SecretDigest DigestSecret(absl::string_view secret) {
   SecretDigest digest{};
   unsigned int length = 0;
   if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), Sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), secret.data(), secret.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1 || length != digest.size()) {
     std::abort();  // SHA-256 cannot fail on a working OpenSSL; continuing would be unsafe.
   }

@@ -3,10 +3,11 @@
 // Token secrets and Token IDs.
 //
 // A secret reads `vpvm_` + 32 base62 characters (190 bits from the OS CSPRNG) + a 6-character
-// base62 CRC-32 of everything before it, 43 characters in all. The checksum lets a mistyped,
-// truncated or foreign string be refused by its format alone, before any lookup. Secrets are
-// never stored: the store keeps their SHA-256 digest, a sound choice for a uniformly random
-// 190-bit value, and one that keeps verification in the order of a microsecond.
+// base62 checksum, 43 characters in all. The checksum is taken from the SHA-256 of everything
+// before it, so a mistyped, truncated or foreign string is refused by its format alone, before
+// any lookup, and the one hash that checks it is also the digest the store keeps. Secrets are
+// never stored: a SHA-256 digest is a sound choice for a uniformly random 190-bit value, and it
+// keeps verification in the order of a microsecond.
 //
 // A Token ID reads `tok_` + 12 characters [a-z0-9]; it is public and never authenticates.
 
@@ -38,15 +39,20 @@ absl::StatusOr<std::string> GenerateSecret(RandomSource& random);
 // A fresh Token ID.
 absl::StatusOr<std::string> GenerateTokenId(RandomSource& random);
 
-// OK when `presented` is a well-formed secret; otherwise InvalidArgument naming what is wrong
-// (prefix, length, character, checksum). Pure: touches no store.
+// The digest under which the store keeps `presented`, when it is a well-formed secret;
+// otherwise InvalidArgument naming what is wrong (prefix, length, character, checksum). Pure:
+// touches no store.
+absl::StatusOr<SecretDigest> DigestPresentedSecret(absl::string_view presented);
+
+// DigestPresentedSecret without the digest.
 absl::Status CheckSecretFormat(absl::string_view presented);
 
 // True when `id` looks like a Token ID (or is the master's).
 bool IsWellFormedTokenId(absl::string_view id);
 
-// SHA-256 of a secret, with the digest implementation fetched once per process.
-SecretDigest DigestSecret(absl::string_view secret);
+// SHA-256 of `data`, with the implementation fetched once per process and a context reused per
+// thread.
+SecretDigest Sha256Digest(absl::string_view data);
 
 // Constant-time equality of two digests.
 bool DigestsEqual(const SecretDigest& a, const SecretDigest& b);

@@ -328,7 +328,7 @@ absl::StatusOr<TokenStore::Issued> TokenStore::Create(const TokenSpec& spec) {
   t.extended = valid.extended;
   t.expires_at = valid.expires_at;
   t.created_at = now;
-  entry->digest = DigestSecret(secret);
+  entry->digest = *DigestPresentedSecret(secret);
 
   Issued issued{entry->token, std::move(secret)};
   VPVM_RETURN_IF_ERROR(Save(nullptr, std::move(entry), /*vms_changed=*/true));
@@ -399,7 +399,7 @@ absl::StatusOr<TokenStore::Issued> TokenStore::Rotate(absl::string_view id) {
   absl::MutexLock db_lock(&db_mu_);
   VPVM_ASSIGN_OR_RETURN(EntryPtr current, FindForChange(id));
 
-  auto next = std::make_shared<Entry>(Entry{current->token, DigestSecret(secret)});
+  auto next = std::make_shared<Entry>(Entry{current->token, *DigestPresentedSecret(secret)});
   Issued issued{next->token, std::move(secret)};
   VPVM_RETURN_IF_ERROR(Save(current, std::move(next), /*vms_changed=*/false));
   return issued;
@@ -483,7 +483,7 @@ absl::StatusOr<TokenStore::Issued> TokenStore::IssueMaster(
     t.extended = ExtendedPermissions{true, true, true};
     t.created_at = clock_.Now();
   }
-  next->digest = DigestSecret(secret);
+  next->digest = *DigestPresentedSecret(secret);
 
   try {
     SQLite::Transaction transaction(*db_);
@@ -499,10 +499,11 @@ absl::StatusOr<TokenStore::Issued> TokenStore::IssueMaster(
 }
 
 absl::StatusOr<std::shared_ptr<const Token>> TokenStore::Verify(absl::string_view presented) const {
-  if (absl::Status format = CheckSecretFormat(presented); !format.ok()) {
-    return absl::UnauthenticatedError(format.message());
+  absl::StatusOr<SecretDigest> presented_digest = DigestPresentedSecret(presented);
+  if (!presented_digest.ok()) {
+    return absl::UnauthenticatedError(presented_digest.status().message());
   }
-  const SecretDigest digest = DigestSecret(presented);
+  const SecretDigest& digest = *presented_digest;
 
   absl::ReaderMutexLock lock(&mu_);
   auto it = by_digest_.find(digest);

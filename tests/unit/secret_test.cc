@@ -86,12 +86,20 @@ TEST(SecretTest, TokenIdsAreWellFormedAndNotSecrets) {
 
 TEST(SecretTest, DigestIsSha256AndComparesByValue) {
   // SHA-256("abc") from FIPS 180-2.
-  const SecretDigest abc = DigestSecret("abc");
+  const SecretDigest abc = Sha256Digest("abc");
   EXPECT_EQ(abc[0], 0xba);
   EXPECT_EQ(abc[1], 0x78);
   EXPECT_EQ(abc[31], 0xad);
-  EXPECT_TRUE(DigestsEqual(abc, DigestSecret("abc")));
-  EXPECT_FALSE(DigestsEqual(abc, DigestSecret("abd")));
+  EXPECT_TRUE(DigestsEqual(abc, Sha256Digest("abc")));
+  EXPECT_FALSE(DigestsEqual(abc, Sha256Digest("abd")));
+}
+
+TEST(SecretTest, StoredDigestIsTheSha256OfThePartBeforeTheChecksum) {
+  testing::FakeRandom random(10);
+  const std::string secret = *GenerateSecret(random);
+  absl::StatusOr<SecretDigest> digest = DigestPresentedSecret(secret);
+  ASSERT_TRUE(digest.ok());
+  EXPECT_TRUE(DigestsEqual(*digest, Sha256Digest(secret.substr(0, secret.size() - 6))));
 }
 
 }  // namespace
