@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "SQLiteCpp/Statement.h"
 #include "SQLiteCpp/Transaction.h"
@@ -261,7 +262,7 @@ absl::Status TokenStore::LoadAll() {
     return absl::DataLossError(absl::StrCat("cannot read the token database: ", e.what()));
   }
 
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   for (auto& [id, entry] : loaded) {
     auto ptr = std::make_shared<const Entry>(std::move(entry));
     by_digest_[ptr->digest] = ptr;
@@ -271,7 +272,7 @@ absl::Status TokenStore::LoadAll() {
 }
 
 TokenStore::EntryPtr TokenStore::Find(absl::string_view id) const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : it->second;
 }
@@ -287,7 +288,7 @@ absl::StatusOr<TokenStore::EntryPtr> TokenStore::FindForChange(absl::string_view
 }
 
 void TokenStore::Publish(const EntryPtr& previous, EntryPtr next) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   if (previous != nullptr) {
     by_digest_.erase(previous->digest);
     by_id_.erase(previous->token.id);
@@ -505,7 +506,7 @@ absl::StatusOr<std::shared_ptr<const Token>> TokenStore::Verify(absl::string_vie
   }
   const SecretDigest& digest = *presented_digest;
 
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   auto it = by_digest_.find(digest);
   // The table's own key comparison is not constant-time; the digest it found is compared again
   // in constant time, so that nothing but a full match ever authenticates.
@@ -550,7 +551,7 @@ absl::Status TokenStore::WriteLastUses(absl::Span<const LastUse> uses) {
 }
 
 size_t TokenStore::size() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   return by_id_.size();
 }
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -125,10 +126,12 @@ class TokenStore final : public LastUseSink {
   mutable absl::Mutex db_mu_;
   std::unique_ptr<SQLite::Database> db_ ABSL_GUARDED_BY(db_mu_);
 
-  // The in-memory mirror; readers (Verify, Get) take it shared.
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, EntryPtr> by_id_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<SecretDigest, EntryPtr, DigestHash> by_digest_ ABSL_GUARDED_BY(mu_);
+  // The in-memory mirror; readers (Verify, Get) take it shared. A std::shared_mutex rather
+  // than absl::Mutex: Debian's Abseil runs deadlock detection on every lock, which costs as
+  // much as the rest of a verification.
+  mutable std::shared_mutex mu_;
+  absl::flat_hash_map<std::string, EntryPtr> by_id_;                   // guarded by mu_
+  absl::flat_hash_map<SecretDigest, EntryPtr, DigestHash> by_digest_;  // guarded by mu_
 };
 
 }  // namespace vpvm::auth
