@@ -1,0 +1,123 @@
+#include "daemon/access_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "vpvm/v1/access.pb.h"
+#include "vpvm/v1/host_service.grpc.pb.h"
+#include "vpvm/v1/session_service.grpc.pb.h"
+#include "vpvm/v1/system_service.grpc.pb.h"
+#include "vpvm/v1/token_service.grpc.pb.h"
+#include "vpvm/v1/vm_service.grpc.pb.h"
+
+namespace vpvm::daemon {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::MethodDescriptor;
+
+// The services vpvmd serves; naming them here also links their descriptors in.
+constexpr const char* kServices[] = {
+    v1::VmService::service_full_name(),     v1::HostService::service_full_name(),
+    v1::TokenService::service_full_name(),  v1::SessionService::service_full_name(),
+    v1::SystemService::service_full_name(),
+};
+
+absl::StatusOr<auth::AccessLevel> Level(const MethodDescriptor& m, v1::AccessLevel level) {
+  switch (level) {
+    case v1::ACCESS_LEVEL_OPERATOR:
+      return auth::AccessLevel::kOperator;
+    case v1::ACCESS_LEVEL_ADMIN:
+      return auth::AccessLevel::kAdmin;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no level"));
+  }
+}
+
+absl::StatusOr<auth::ExtendedPermission> Permission(const MethodDescriptor& m,
+                                                    v1::ExtendedPermission permission) {
+  switch (permission) {
+    case v1::EXTENDED_PERMISSION_TEMPLATES:
+      return auth::ExtendedPermission::kTemplates;
+    case v1::EXTENDED_PERMISSION_NETWORKS:
+      return auth::ExtendedPermission::kNetworks;
+    case v1::EXTENDED_PERMISSION_IMAGES:
+      return auth::ExtendedPermission::kImages;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no permission"));
+  }
+}
+
+absl::StatusOr<MethodRule> RuleOf(const MethodDescriptor& m) {
+  const v1::AccessRule& declared = m.options().GetExtension(v1::access);
+  MethodRule rule;
+  rule.method = &m;
+  using Kind = v1::AccessRule;
+  switch (declared.kind()) {
+    case Kind::KIND_PUBLIC:
+      rule.requirement = auth::AccessRequirement::Public();
+      break;
+    case Kind::KIND_SELF:
+      rule.requirement = auth::AccessRequirement::Self();
+      break;
+    case Kind::KIND_VM: {
+      VPVM_ASSIGN_OR_RETURN(auth::AccessLevel level, Level(m, declared.level()));
+      rule.requirement = auth::AccessRequirement::OnVm(level);
+      break;
+    }
+    case Kind::KIND_VM_LIST: {
+      VPVM_ASSIGN_OR_RETURN(auth::AccessLevel level, Level(m, declared.level()));
+      rule.requirement = auth::AccessRequirement::OnVmList(level);
+      break;
+    }
+    case Kind::KIND_ALL_VMS: {
+      VPVM_ASSIGN_OR_RETURN(auth::AccessLevel level, Level(m, declared.level()));
+      rule.requirement = auth::AccessRequirement::OnAllVms(level);
+      break;
+    }
+    case Kind::KIND_EXTENDED: {
+      VPVM_ASSIGN_OR_RETURN(auth::ExtendedPermission p, Permission(m, declared.permission()));
+      rule.requirement = auth::AccessRequirement::Extended(p);
+      break;
+    }
+    case Kind::KIND_MASTER:
+      rule.requirement = auth::AccessRequirement::Master();
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no access rule"));
+  }
+  if (!declared.vm_field().empty()) {
+    rule.vm_field = m.input_type()->FindFieldByName(declared.vm_field());
+    if (rule.vm_field == nullptr || rule.vm_field->type() != FieldDescriptor::TYPE_STRING ||
+        rule.vm_field->is_repeated()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          m.full_name(), " names a VM field that is not a string: ", declared.vm_field()));
+    }
+  }
+  if (declared.kind() == Kind::KIND_VM && rule.vm_field == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " names no VM field"));
+  }
+  return rule;
+}
+
+}  // namespace
+
+absl::StatusOr<AccessRules> AccessRules::Load() {
+  AccessRules rules;
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const char* name : kServices) {
+    const auto* service = pool->FindServiceByName(name);
+    if (service == nullptr) return absl::InternalError(absl::StrCat("no descriptor for ", name));
+    for (int i = 0; i < service->method_count(); ++i) {
+      VPVM_ASSIGN_OR_RETURN(MethodRule rule, RuleOf(*service->method(i)));
+      rules.rules_.emplace(service->method(i)->full_name(), rule);
+    }
+  }
+  return rules;
+}
+
+const MethodRule* AccessRules::Find(absl::string_view full_method_name) const {
+  auto it = rules_.find(full_method_name);
+  return it == rules_.end() ? nullptr : &it->second;
+}
+
+}  // namespace vpvm::daemon
