@@ -42,9 +42,20 @@ bool CanReach(const Token& caller, const VmTarget& vm) {
   return vm.id.has_value() && (caller.is_master || caller.vm_scope.Contains(*vm.id));
 }
 
+// Admin includes Operator; nothing else counts as a level.
+bool Reaches(AccessLevel held, AccessLevel needed) {
+  switch (held) {
+    case AccessLevel::kAdmin:
+      return true;
+    case AccessLevel::kOperator:
+      return needed == AccessLevel::kOperator;
+  }
+  return false;
+}
+
 AccessDecision DecideLevel(const Token& caller, AccessLevel level,
                            const std::optional<VmTarget>& vm) {
-  if (caller.access_level >= level) return Allow();
+  if (Reaches(caller.access_level, level)) return Allow();
   if (!vm.has_value()) {
     return Deny(absl::StrCat("this needs an ", LevelTitle(level), " token; token ", caller.id,
                              " is ", LevelTitle(caller.access_level)));
@@ -54,7 +65,7 @@ AccessDecision DecideLevel(const Token& caller, AccessLevel level,
 }
 
 AccessDecision DecideAllVms(const Token& caller, AccessLevel level) {
-  if (!caller.vm_scope.all_vms || caller.access_level < level) {
+  if (!caller.vm_scope.all_vms || !Reaches(caller.access_level, level)) {
     return Deny(absl::StrCat("this needs an ", LevelTitle(level),
                              " token scoped to All VMs; token ", caller.id, " is ",
                              LevelTitle(caller.access_level), " on ",
@@ -97,8 +108,13 @@ AccessDecision Decide(const Token* caller, const AccessRequirement& need,
   if (need.kind == Kind::kPublic) return Allow();
   if (auto refused = CheckAuthenticated(caller, now)) return *refused;
 
+  // A per-VM action without its VM is never allowed: a gate that failed to find the VM must not
+  // turn into access to every VM.
+  if (need.kind == Kind::kVm && !vm.has_value()) {
+    return {Verdict::kNotFound, VmNotFoundMessage("")};
+  }
   const bool names_vm = need.kind == Kind::kVm || (need.kind == Kind::kAllVms && vm.has_value());
-  if (names_vm && vm.has_value() && !CanReach(*caller, *vm)) {
+  if (names_vm && !CanReach(*caller, *vm)) {
     return {Verdict::kNotFound, VmNotFoundMessage(vm->as_named)};
   }
   if (caller->is_master) return Allow();

@@ -1,6 +1,7 @@
 #include "libauth/expiry.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -30,7 +31,16 @@ std::optional<absl::Duration> ParseDuration(absl::string_view text) {
 
 std::optional<absl::Time> ParseEndOfDay(absl::string_view text, absl::TimeZone zone) {
   absl::CivilDay day;
-  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) return std::nullopt;
+  auto digits = [&](size_t from, size_t count) {
+    for (size_t i = from; i < from + count; ++i) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
+    }
+    return true;
+  };
+  if (text.size() != 10 || !digits(0, 4) || text[4] != '-' || !digits(5, 2) || text[7] != '-' ||
+      !digits(8, 2) || !absl::ParseCivilTime(text, &day)) {
+    return std::nullopt;
+  }
   // The first instant of the next day; FromCivil handles days of 23 or 25 hours.
   return absl::FromCivil(day + 1, zone);
 }
@@ -46,7 +56,11 @@ absl::StatusOr<std::optional<absl::Time>> ParseExpiry(absl::string_view raw, abs
 
   absl::Time instant;
   std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, text, &instant, &error)) return instant;
+  // absl::ParseTime also reads "infinite-future" and "infinite-past", which are no instants.
+  if (!absl::StartsWith(text, "infinite") &&
+      absl::ParseTime(absl::RFC3339_full, text, &instant, &error)) {
+    return instant;
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("cannot read \"", text,
                    "\" as an expiry: use a date (2026-12-31), an RFC 3339 time "

@@ -2,8 +2,11 @@
 
 // The master token's lifecycle around its secret file (`master.token` in the state folder): made
 // on first use of a fresh store, its secret written once to a 0600 file, and rotated on demand.
-// The file is written to a temporary name, synced and renamed inside the store's transaction, so
-// that the file and the database never disagree after a crash.
+//
+// The file and the database never disagree for good: a new secret is first written to a staged
+// file beside the secret file, the database commits, and only then does the staged file replace
+// the secret file. After a crash between the two, RecoverStagedSecret (run by both functions
+// below) installs a staged secret that the database knows and discards one it does not.
 
 #include <string>
 
@@ -19,8 +22,8 @@ absl::StatusOr<bool> EnsureMasterToken(TokenStore& store, const std::string& sec
 // Gives the master token a new secret, written to `secret_file`; the old one stops working.
 absl::Status RotateMasterToken(TokenStore& store, const std::string& secret_file);
 
-// Replaces `path` atomically with `secret` and a newline, mode 0600.
-absl::Status WriteSecretFile(const std::string& path, absl::string_view secret);
+// Finishes or discards a rotation that a crash interrupted.
+absl::Status RecoverStagedSecret(TokenStore& store, const std::string& secret_file);
 
 // The secret in `path`, surrounding whitespace removed.
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path);

@@ -56,13 +56,31 @@ absl::StatusOr<VmScope> NormalizeScope(VmScope scope) {
   return normalized;
 }
 
-absl::Status CheckExpiry(const std::optional<absl::Time>& expires_at, absl::Time now) {
-  if (expires_at.has_value() && *expires_at <= now) {
+absl::Status CheckLevel(AccessLevel level) {
+  if (level != AccessLevel::kOperator && level != AccessLevel::kAdmin) {
+    return absl::InvalidArgumentError("the scope must be operator or admin");
+  }
+  return absl::OkStatus();
+}
+
+// The latest expiry the API can carry (google.protobuf.Timestamp ends with year 9999).
+const absl::Time kLatestExpiry = absl::FromUnixSeconds(253402300799);
+
+// Expiries are kept to the microsecond, as the store keeps them, so that a token's status is the
+// same before and after a restart.
+absl::StatusOr<std::optional<absl::Time>> NormalizeExpiry(std::optional<absl::Time> expires_at,
+                                                          absl::Time now) {
+  if (!expires_at.has_value()) return expires_at;
+  expires_at = absl::FromUnixMicros(absl::ToUnixMicros(*expires_at));
+  if (*expires_at > kLatestExpiry) {
+    return absl::InvalidArgumentError("the expiry lies after the year 9999");
+  }
+  if (*expires_at <= now) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the expiry ", absl::FormatTime(absl::RFC3339_sec, *expires_at, absl::UTCTimeZone()),
         " is in the past"));
   }
-  return absl::OkStatus();
+  return expires_at;
 }
 
 bool MayHoldExtended(AccessLevel level, const VmScope& scope) {
@@ -76,11 +94,12 @@ constexpr absl::string_view kExtendedRule =
 
 absl::StatusOr<TokenSpec> ValidateNewToken(TokenSpec spec, absl::Time now) {
   VPVM_ASSIGN_OR_RETURN(spec.label, NormalizeLabel(spec.label));
+  VPVM_RETURN_IF_ERROR(CheckLevel(spec.access_level));
   VPVM_ASSIGN_OR_RETURN(spec.vm_scope, NormalizeScope(std::move(spec.vm_scope)));
   if (spec.extended.Any() && !MayHoldExtended(spec.access_level, spec.vm_scope)) {
     return absl::InvalidArgumentError(kExtendedRule);
   }
-  VPVM_RETURN_IF_ERROR(CheckExpiry(spec.expires_at, now));
+  VPVM_ASSIGN_OR_RETURN(spec.expires_at, NormalizeExpiry(spec.expires_at, now));
   return spec;
 }
 
@@ -91,13 +110,15 @@ absl::StatusOr<Token> ApplyEdit(const Token& current, const TokenEdit& edit, abs
   if (edit.label.has_value()) {
     VPVM_ASSIGN_OR_RETURN(next.label, NormalizeLabel(*edit.label));
   }
-  if (edit.access_level.has_value()) next.access_level = *edit.access_level;
+  if (edit.access_level.has_value()) {
+    VPVM_RETURN_IF_ERROR(CheckLevel(*edit.access_level));
+    next.access_level = *edit.access_level;
+  }
   if (edit.vm_scope.has_value()) {
     VPVM_ASSIGN_OR_RETURN(next.vm_scope, NormalizeScope(*edit.vm_scope));
   }
   if (edit.expires_at.has_value()) {
-    VPVM_RETURN_IF_ERROR(CheckExpiry(*edit.expires_at, now));
-    next.expires_at = *edit.expires_at;
+    VPVM_ASSIGN_OR_RETURN(next.expires_at, NormalizeExpiry(*edit.expires_at, now));
   }
 
   const bool may_hold = MayHoldExtended(next.access_level, next.vm_scope);

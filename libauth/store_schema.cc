@@ -57,11 +57,19 @@ constexpr std::array<const char*, kSchemaVersion> kSteps = {
 
 }  // namespace
 
-int SchemaVersion(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+absl::StatusOr<int> SchemaVersion(SQLite::Database& db) {
+  try {
+    return db.execAndGet("PRAGMA user_version").getInt();
+  } catch (const SQLite::Exception& e) {
+    return absl::DataLossError(absl::StrCat("cannot read the schema version: ", e.what()));
+  }
+}
 
 absl::Status MigrateTo(SQLite::Database& db, int target) {
+  absl::StatusOr<int> version = SchemaVersion(db);
+  if (!version.ok()) return version.status();
+  const int current = *version;
   try {
-    const int current = SchemaVersion(db);
     if (current > kSchemaVersion) {
       return absl::FailedPreconditionError(
           absl::StrCat("the token database is at schema version ", current,

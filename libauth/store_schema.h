@@ -6,14 +6,16 @@
 
 #include "SQLiteCpp/Database.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace vpvm::auth {
 
 // The version that this build writes and expects.
 inline constexpr int kSchemaVersion = 3;
 
-// The version recorded in `db` (0 for a new, empty database).
-int SchemaVersion(SQLite::Database& db);
+// The version recorded in `db` (0 for a new, empty database); DataLoss when `db` cannot be read
+// as a database.
+absl::StatusOr<int> SchemaVersion(SQLite::Database& db);
 
 // Applies every step above the current version up to `target`. Refuses a database newer than
 // this build (FailedPrecondition) rather than guessing at it.

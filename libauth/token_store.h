@@ -45,7 +45,8 @@ class TokenStore final : public LastUseSink {
 
   struct ListQuery {
     StatusFilter status = StatusFilter::kAll;
-    // Case-insensitive substring of the label, the Token ID or the name of a listed VM.
+    // Substring of the label, the Token ID or the name of a listed VM; ASCII letters match
+    // regardless of case (SQLite's LIKE), other letters exactly.
     std::string search;
     int page_size = 0;  // 0: kDefaultPageSize; at most kMaxPageSize
     std::string page_token;
@@ -73,7 +74,8 @@ class TokenStore final : public LastUseSink {
   absl::StatusOr<Token> SetDisabled(absl::string_view id, bool disabled);
   // Deletes the token.
   absl::Status Revoke(absl::string_view id);
-  // Ends the token's 2FA enrolment (TODO(#5): enrolment itself arrives with the dashboard).
+  // Ends the token's 2FA enrolment; the master's own too, since it is the master who asks.
+  // TODO(#5): enrolment itself arrives with the dashboard.
   absl::StatusOr<Token> DisableTwoFactor(absl::string_view id);
 
   // The master token. `persist` runs inside the transaction with the new secret and must make
@@ -112,12 +114,15 @@ class TokenStore final : public LastUseSink {
 
   absl::Status LoadAll();
   EntryPtr Find(absl::string_view id) const;
-  absl::StatusOr<EntryPtr> FindForChange(absl::string_view id) const;
+  absl::StatusOr<EntryPtr> FindForChange(absl::string_view id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   absl::StatusOr<Issued> IssueMaster(
       bool rotate, absl::FunctionRef<absl::Status(absl::string_view secret)> persist);
   // Writes `next` to the database (with its VM list when `vms_changed`) and then to memory.
-  absl::Status Save(const EntryPtr& previous, EntryPtr next, bool vms_changed);
-  void Publish(const EntryPtr& previous, EntryPtr next);
+  absl::Status Save(const EntryPtr& previous, EntryPtr next, bool vms_changed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Replaces `previous` by `next` in memory; only after the database committed the change.
+  void Publish(const EntryPtr& previous, EntryPtr next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 
   const Clock& clock_;
   RandomSource& random_;

@@ -178,6 +178,20 @@ TEST(AccessTest, ExtendedPermissionNeedsItsFlag) {
   EXPECT_EQ(VerdictOf(&admin_listed, need), Verdict::kPermissionDenied);
 }
 
+TEST(AccessTest, PerVmActionWithoutItsVmIsNeverAllowed) {
+  Token op = Make(AccessLevel::kOperator, kListed);
+  Token master = Master();
+  const AccessRequirement need = AccessRequirement::OnVm(AccessLevel::kOperator);
+  EXPECT_EQ(VerdictOf(&op, need, std::nullopt), Verdict::kNotFound);
+  EXPECT_EQ(VerdictOf(&master, need, std::nullopt), Verdict::kNotFound);
+}
+
+TEST(AccessTest, UnknownLevelReachesNothing) {
+  Token odd = Make(static_cast<AccessLevel>(3), kListed);
+  EXPECT_EQ(VerdictOf(&odd, AccessRequirement::OnVm(AccessLevel::kOperator), kWeb),
+            Verdict::kPermissionDenied);
+}
+
 TEST(AccessTest, SelfIsOpenToEveryValidToken) {
   Token op = Make(AccessLevel::kOperator, kListed);
   EXPECT_EQ(VerdictOf(&op, AccessRequirement::Self()), Verdict::kAllow);

@@ -60,8 +60,9 @@ TEST(ExpiryTest, NeverMeansNoExpiry) {
 }
 
 TEST(ExpiryTest, AnythingElseIsRefusedNamingTheAcceptedForms) {
-  for (const char* bad : {"", "tomorrow", "2026-13-01", "2026-02-30", "31.12.2026", "0d", "-3d",
-                          "30y", "30", "2026-12-31T25:00:00Z"}) {
+  for (const char* bad :
+       {"", "tomorrow", "2026-13-01", "2026-02-30", "31.12.2026", "0d", "-3d", "30y", "30",
+        "2026-12-31T25:00:00Z", "infinite-future", "infinite-past", "02026-1-01", "2026-1-01"}) {
     auto parsed = ParseExpiry(bad, kNow, absl::UTCTimeZone());
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_THAT(parsed.status().message(), HasSubstr("RFC 3339")) << bad;

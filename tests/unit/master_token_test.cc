@@ -1,5 +1,6 @@
 #include "libauth/master_token.h"
 
+#include "SQLiteCpp/Database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/test_util.h"
@@ -68,6 +69,74 @@ TEST_F(MasterTokenTest, FailedRotationKeepsTheOldSecret) {
   const std::string old_secret = *ReadSecretFile(secret_file_);
   EXPECT_FALSE(RotateMasterToken(*store_, dir_.File("missing-folder/x")).ok());
   EXPECT_TRUE(store_->Verify(old_secret).ok());
+}
+
+}  // namespace
+}  // namespace vpvm::auth
+
+namespace vpvm::auth {
+namespace {
+
+class MasterRecoveryTest : public MasterTokenTest {
+ protected:
+  void Reopen() {
+    store_.reset();
+    auto opened = TokenStore::Open(dir_.File("vpvm.db"), clock_, random_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = std::move(*opened);
+  }
+};
+
+TEST_F(MasterRecoveryTest, RotationWhoseCommitFailsLeavesTheWorkingSecretInTheFile) {
+  ASSERT_TRUE(EnsureMasterToken(*store_, secret_file_).ok());
+  {
+    // A constraint checked only at commit stands in for a disk that fills up at commit.
+    SQLite::Database db(dir_.File("vpvm.db"), SQLite::OPEN_READWRITE);
+    db.exec(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);"
+        "CREATE TRIGGER fail_at_commit AFTER UPDATE ON tokens WHEN NEW.id = 'master' "
+        "BEGIN INSERT INTO child VALUES (42); END");
+  }
+  Reopen();
+  EXPECT_FALSE(RotateMasterToken(*store_, secret_file_).ok());
+  EXPECT_TRUE(store_->Verify(*ReadSecretFile(secret_file_)).ok());
+  EXPECT_EQ(testing::FileMode(secret_file_ + ".staged"), -1);
+}
+
+TEST_F(MasterRecoveryTest, SecretStagedAndCommittedButNotInstalledIsInstalledOnNextUse) {
+  ASSERT_TRUE(EnsureMasterToken(*store_, secret_file_).ok());
+  const std::string old_secret = *ReadSecretFile(secret_file_);
+  // A crash after the commit and before the rename: the database knows only the staged secret.
+  std::string staged_secret;
+  ASSERT_TRUE(store_
+                  ->RotateMaster([&](absl::string_view secret) {
+                    staged_secret = std::string(secret);
+                    std::FILE* f = std::fopen((secret_file_ + ".staged").c_str(), "w");
+                    std::fputs(staged_secret.c_str(), f);
+                    std::fclose(f);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_FALSE(store_->Verify(old_secret).ok());
+  Reopen();
+  auto created = EnsureMasterToken(*store_, secret_file_);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_FALSE(*created);
+  EXPECT_EQ(*ReadSecretFile(secret_file_), staged_secret);
+  EXPECT_TRUE(store_->Verify(*ReadSecretFile(secret_file_)).ok());
+  EXPECT_EQ(testing::FileMode(secret_file_ + ".staged"), -1);
+}
+
+TEST_F(MasterRecoveryTest, SecretStagedButNeverCommittedIsDiscarded) {
+  ASSERT_TRUE(EnsureMasterToken(*store_, secret_file_).ok());
+  const std::string good = *ReadSecretFile(secret_file_);
+  std::FILE* f = std::fopen((secret_file_ + ".staged").c_str(), "w");
+  std::fputs(GenerateSecret(random_)->c_str(), f);
+  std::fclose(f);
+  ASSERT_TRUE(EnsureMasterToken(*store_, secret_file_).ok());
+  EXPECT_EQ(*ReadSecretFile(secret_file_), good);
+  EXPECT_EQ(testing::FileMode(secret_file_ + ".staged"), -1);
 }
 
 }  // namespace

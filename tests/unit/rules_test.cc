@@ -119,6 +119,25 @@ TEST(RulesTest, ExpiryInThePastOrNowIsRefused) {
   EXPECT_TRUE(ValidateNewToken(spec, kNow).ok());
 }
 
+TEST(RulesTest, UnknownLevelIsRefused) {
+  TokenSpec spec = AdminOnAll();
+  spec.access_level = static_cast<AccessLevel>(3);
+  EXPECT_THAT(ValidateNewToken(spec, kNow).status().message(), HasSubstr("operator or admin"));
+  TokenEdit edit;
+  edit.access_level = static_cast<AccessLevel>(0);
+  EXPECT_FALSE(ApplyEdit(Stored(AdminOnAll()), edit, kNow).ok());
+}
+
+TEST(RulesTest, ExpiryIsKeptToTheMicrosecondAndBeforeTheYear10000) {
+  TokenSpec spec = AdminOnAll();
+  spec.expires_at = kNow + absl::Hours(1) + absl::Nanoseconds(999);
+  EXPECT_EQ(ValidateNewToken(spec, kNow)->expires_at, kNow + absl::Hours(1));
+  spec.expires_at = kNow + absl::Nanoseconds(500);  // the same microsecond as now: past
+  EXPECT_FALSE(ValidateNewToken(spec, kNow).ok());
+  spec.expires_at = absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+  EXPECT_THAT(ValidateNewToken(spec, kNow).status().message(), HasSubstr("9999"));
+}
+
 TEST(RulesTest, LoweringLevelClearsExtendedPermissions) {
   TokenSpec spec = AdminOnAll();
   spec.extended.networks = true;

@@ -27,11 +27,11 @@ class StoreSchemaTest : public ::testing::Test {
   SQLite::Database db_{dir_.File("t.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE};
 };
 
-TEST_F(StoreSchemaTest, FreshDatabaseStartsAtVersionZero) { EXPECT_EQ(SchemaVersion(db_), 0); }
+TEST_F(StoreSchemaTest, FreshDatabaseStartsAtVersionZero) { EXPECT_EQ(*SchemaVersion(db_), 0); }
 
 TEST_F(StoreSchemaTest, Step1CreatesTokensAndTheirVms) {
   ASSERT_TRUE(MigrateTo(db_, 1).ok());
-  EXPECT_EQ(SchemaVersion(db_), 1);
+  EXPECT_EQ(*SchemaVersion(db_), 1);
   EXPECT_TRUE(HasTable(db_, "tokens"));
   EXPECT_TRUE(HasTable(db_, "token_vms"));
   EXPECT_FALSE(HasTable(db_, "token_totp"));
@@ -40,7 +40,7 @@ TEST_F(StoreSchemaTest, Step1CreatesTokensAndTheirVms) {
 TEST_F(StoreSchemaTest, Step2AddsTwoFactorEnrolment) {
   ASSERT_TRUE(MigrateTo(db_, 1).ok());
   ASSERT_TRUE(MigrateTo(db_, 2).ok());
-  EXPECT_EQ(SchemaVersion(db_), 2);
+  EXPECT_EQ(*SchemaVersion(db_), 2);
   EXPECT_TRUE(HasTable(db_, "token_totp"));
   EXPECT_FALSE(HasIndex(db_, "tokens_by_status"));
 }
@@ -48,7 +48,7 @@ TEST_F(StoreSchemaTest, Step2AddsTwoFactorEnrolment) {
 TEST_F(StoreSchemaTest, Step3AddsListingIndexes) {
   ASSERT_TRUE(MigrateTo(db_, 2).ok());
   ASSERT_TRUE(MigrateTo(db_, 3).ok());
-  EXPECT_EQ(SchemaVersion(db_), 3);
+  EXPECT_EQ(*SchemaVersion(db_), 3);
   EXPECT_TRUE(HasIndex(db_, "tokens_by_status"));
   EXPECT_TRUE(HasIndex(db_, "token_vms_by_name"));
 }
@@ -65,7 +65,7 @@ TEST_F(StoreSchemaTest, RowsWrittenAtVersion1SurviveLaterSteps) {
 TEST_F(StoreSchemaTest, MigratingTwiceChangesNothing) {
   ASSERT_TRUE(MigrateTo(db_).ok());
   ASSERT_TRUE(MigrateTo(db_).ok());
-  EXPECT_EQ(SchemaVersion(db_), kSchemaVersion);
+  EXPECT_EQ(*SchemaVersion(db_), kSchemaVersion);
 }
 
 TEST_F(StoreSchemaTest, NewerDatabaseIsRefused) {
@@ -73,7 +73,7 @@ TEST_F(StoreSchemaTest, NewerDatabaseIsRefused) {
   absl::Status status = MigrateTo(db_);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("newer"));
-  EXPECT_EQ(SchemaVersion(db_), 99);
+  EXPECT_EQ(*SchemaVersion(db_), 99);
 }
 
 TEST(StoreOpenTest, NewerDatabaseIsRefusedAtOpenAndLeftAlone) {

@@ -331,7 +331,8 @@ std::string OathtoolTotp(absl::string_view base32, int64_t unix_seconds, int dig
 }
 
 TEST(TotpOathtoolTest, CodesMatchOathtool) {
-  if (access("/usr/bin/oathtool", X_OK) != 0) GTEST_SKIP() << "/usr/bin/oathtool is not installed";
+  ASSERT_EQ(access("/usr/bin/oathtool", X_OK), 0)
+      << "/usr/bin/oathtool is missing; run scripts/setup";
 
   std::mt19937 generator(20240611);
   std::vector<std::string> secrets;
