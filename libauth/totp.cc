@@ -159,12 +159,18 @@ absl::StatusOr<TotpVerdict> VerifyTotp(absl::string_view secret, absl::string_vi
   if (fresh_match.has_value()) {
     next.last_used_step = *fresh_match;
     next.failures = 0;
+    next.lockouts = 0;
     state = next;
     return TotpVerdict::kAccepted;
   }
 
   ++next.failures;
-  if (next.failures >= std::max(1, policy.max_failures)) next.locked_until = now + policy.lockout;
+  if (next.failures >= std::max(1, policy.max_failures)) {
+    // Doubling keeps a guesser who waits out each lockout to a handful of tries a day.
+    const int doublings = std::min(next.lockouts, 10);
+    next.locked_until = now + policy.lockout * (1 << doublings);
+    ++next.lockouts;
+  }
   state = next;
   return used_match ? TotpVerdict::kReused : TotpVerdict::kWrongCode;
 }

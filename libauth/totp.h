@@ -68,6 +68,8 @@ struct TotpState {
   int failures = 0;
   // Set while locked out.
   std::optional<absl::Time> locked_until;
+  // Lockouts since the last acceptance; each one lasts twice as long as the one before.
+  int lockouts = 0;
 };
 
 enum class TotpVerdict {
@@ -91,8 +93,8 @@ absl::string_view TotpVerdictName(TotpVerdict verdict);
 //   accepted: that step becomes the last used one and the failure count is cleared. So each code
 //   works once, and after a code of a later step, codes of earlier steps no longer work.
 // - kWrongCode and kReused count as failures. The failure that reaches `policy.max_failures`
-//   sets `state.locked_until` to `now + policy.lockout` (the verdict for that attempt is still
-//   kWrongCode or kReused).
+//   sets `state.locked_until` to `now + policy.lockout`, doubled for each earlier lockout since
+//   the last accepted code (the verdict for that attempt is still kWrongCode or kReused).
 //
 // Fails, with `state` untouched, only for an empty secret or if the HMAC itself fails.
 absl::StatusOr<TotpVerdict> VerifyTotp(absl::string_view secret, absl::string_view code,

@@ -360,3 +360,29 @@ TEST(TotpOathtoolTest, CodesMatchOathtool) {
 
 }  // namespace
 }  // namespace vpvm::auth
+
+namespace vpvm::auth {
+namespace {
+
+TEST(TotpLockoutTest, EachConsecutiveLockoutLastsTwiceAsLong) {
+  const std::string secret = "12345678901234567890";
+  const absl::Time start = absl::FromUnixSeconds(1'800'000'000);
+  TotpPolicy policy;
+  policy.max_failures = 2;
+  policy.lockout = absl::Minutes(5);
+  TotpState state;
+  absl::Time now = start;
+  for (absl::Duration expected : {absl::Minutes(5), absl::Minutes(10), absl::Minutes(20)}) {
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(VerifyTotp(secret, "000000", now, state, policy).ok());
+    ASSERT_TRUE(state.locked_until.has_value());
+    EXPECT_EQ(*state.locked_until - now, expected);
+    now = *state.locked_until;
+  }
+  // A correct code after the lockouts ends the escalation.
+  ASSERT_EQ(*VerifyTotp(secret, *TotpCode(secret, now), now, state, policy),
+            TotpVerdict::kAccepted);
+  EXPECT_EQ(state.lockouts, 0);
+}
+
+}  // namespace
+}  // namespace vpvm::auth
