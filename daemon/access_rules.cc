@@ -15,12 +15,21 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::MethodDescriptor;
 
-// The services vpvmd serves; naming them here also links their descriptors in.
-constexpr const char* kServices[] = {
-    v1::VmService::service_full_name(),     v1::HostService::service_full_name(),
-    v1::TokenService::service_full_name(),  v1::SessionService::service_full_name(),
-    v1::SystemService::service_full_name(),
-};
+// The services vpvmd serves, found through a message of their file: touching the message's
+// descriptor links that file's registration in, which a static library would otherwise drop.
+const google::protobuf::ServiceDescriptor* const* Services() {
+  static const google::protobuf::ServiceDescriptor* const services[] = {
+      v1::GetVmRequest::descriptor()->file()->FindServiceByName("VmService"),
+      v1::ListTemplatesRequest::descriptor()->file()->FindServiceByName("HostService"),
+      v1::CreateTokenRequest::descriptor()->file()->FindServiceByName("TokenService"),
+      v1::SignInRequest::descriptor()->file()->FindServiceByName("SessionService"),
+      v1::GetVersionRequest::descriptor()->file()->FindServiceByName("SystemService"),
+      nullptr,
+  };
+  return services;
+}
+
+constexpr int kServiceCount = 5;
 
 absl::StatusOr<auth::AccessLevel> Level(const MethodDescriptor& m, v1::AccessLevel level) {
   switch (level) {
@@ -103,10 +112,9 @@ absl::StatusOr<MethodRule> RuleOf(const MethodDescriptor& m) {
 
 absl::StatusOr<AccessRules> AccessRules::Load() {
   AccessRules rules;
-  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const char* name : kServices) {
-    const auto* service = pool->FindServiceByName(name);
-    if (service == nullptr) return absl::InternalError(absl::StrCat("no descriptor for ", name));
+  for (int s = 0; s < kServiceCount; ++s) {
+    const google::protobuf::ServiceDescriptor* service = Services()[s];
+    if (service == nullptr) return absl::InternalError("a vpvm.v1 service has no descriptor");
     for (int i = 0; i < service->method_count(); ++i) {
       VPVM_ASSIGN_OR_RETURN(MethodRule rule, RuleOf(*service->method(i)));
       rules.rules_.emplace(service->method(i)->full_name(), rule);

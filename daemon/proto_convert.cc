@@ -103,8 +103,9 @@ v1::Token TokenView(const auth::Token& token, absl::Time now, const VmDirectory&
   ToProto(token.extended, out.mutable_extended_permissions());
   if (token.expires_at.has_value()) {
     *out.mutable_expire_time() = ToTimestamp(*token.expires_at);
+    absl::Duration remainder;
     out.set_days_until_expiry(static_cast<int32_t>(
-        absl::IDivDuration(*token.expires_at - now, absl::Hours(24), nullptr)));
+        absl::IDivDuration(*token.expires_at - now, absl::Hours(24), &remainder)));
   }
   out.set_status(ToProto(token.StatusAt(now)));
   out.set_disabled(token.disabled);

@@ -31,7 +31,10 @@ class Api:
     def message(self, full_name, **fields):
         msg = self.cls(full_name)()
         for key, value in fields.items():
-            setattr(msg, key, value) if not hasattr(value, "DESCRIPTOR") else getattr(msg, key).CopyFrom(value)
+            if hasattr(value, "DESCRIPTOR"):
+                getattr(msg, key).CopyFrom(value)
+            else:
+                setattr(msg, key, value)
         return msg
 
     def method(self, full_method):
@@ -118,4 +121,6 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
+        if self.proc:
+            self.log.close()
         return self.proc.returncode if self.proc else None
