@@ -260,6 +260,34 @@ absl::StatusOr<Token> TokenStore::DisableTwoFactor(absl::string_view id) {
   return result;
 }
 
+absl::Status TokenStore::RecordVmName(absl::string_view vm_id, absl::string_view name) {
+  absl::MutexLock db_lock(&db_mu_);
+  std::vector<std::pair<EntryPtr, EntryPtr>> changes;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, entry] : by_id_) {
+      for (size_t i = 0; i < entry->token.vm_scope.vms.size(); ++i) {
+        const VmRef& vm = entry->token.vm_scope.vms[i];
+        if (vm.id != vm_id || vm.name == name) continue;
+        auto next = std::make_shared<Entry>(*entry);
+        next->token.vm_scope.vms[i].name = std::string(name);
+        changes.emplace_back(entry, std::move(next));
+      }
+    }
+  }
+  if (changes.empty()) return absl::OkStatus();
+  try {
+    SQLite::Statement rename(*db_, "UPDATE token_vms SET vm_name = ? WHERE vm_id = ?");
+    rename.bind(1, std::string(name));
+    rename.bind(2, std::string(vm_id));
+    rename.exec();
+  } catch (const SQLite::Exception& e) {
+    return StorageError(absl::StrCat("record the new name of VM ", vm_id), e);
+  }
+  for (auto& [previous, next] : changes) Publish(previous, std::move(next));
+  return absl::OkStatus();
+}
+
 bool TokenStore::HasMaster() const { return Find(kMasterTokenId) != nullptr; }
 
 absl::StatusOr<TokenStore::Issued> TokenStore::CreateMaster(

@@ -78,6 +78,10 @@ class TokenStore final : public LastUseSink {
   // TODO(#5): enrolment itself arrives with the dashboard.
   absl::StatusOr<Token> DisableTwoFactor(absl::string_view id);
 
+  // Records that VM `vm_id` is now called `name` in every token that lists it, so that tokens
+  // show, and search finds, the VM's last name. Access never depends on names.
+  absl::Status RecordVmName(absl::string_view vm_id, absl::string_view name);
+
   // The master token. `persist` runs inside the transaction with the new secret and must make
   // it durable (the secret file); when it fails nothing changes.
   bool HasMaster() const;

@@ -326,6 +326,19 @@ TEST_F(TokenStoreTest, LastUsesArePersistedAndUnknownTokensSkipped) {
   EXPECT_EQ(got->last_used_address, "192.0.2.7");
 }
 
+TEST_F(TokenStoreTest, RenamedVmIsShownAndFoundByItsNewName) {
+  TokenStore::Issued issued = MustCreate(OperatorOnWeb());  // id-1 ubuntu-dev, id-2 ubuntu-test
+  ASSERT_TRUE(store_->RecordVmName("id-1", "web-frontend").ok());
+  EXPECT_EQ(store_->Get(issued.token.id)->vm_scope.vms[0].name, "web-frontend");
+  TokenStore::ListQuery q;
+  q.search = "frontend";
+  EXPECT_EQ(store_->List(q)->total_size, 1);
+  Reopen();
+  EXPECT_EQ(store_->Get(issued.token.id)->vm_scope.vms[0], (VmRef{"id-1", "web-frontend"}));
+  EXPECT_EQ(store_->Get(issued.token.id)->vm_scope.vms[1], (VmRef{"id-2", "ubuntu-test"}));
+  EXPECT_TRUE(store_->Verify(issued.secret).ok());
+}
+
 TEST_F(TokenStoreTest, OlderLastUseNeverReplacesANewerOne) {
   TokenStore::Issued issued = MustCreate(OperatorOnWeb());
   const LastUse newer[] = {{issued.token.id, kStart + absl::Seconds(9), "192.0.2.9"}};
