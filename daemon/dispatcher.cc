@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "daemon/logging.h"
 #include "daemon/peer.h"
 #include "daemon/status.h"
 
@@ -42,7 +43,8 @@ Dispatcher::Dispatcher(const AccessRules& rules, const auth::TokenStore& store,
       recorder_(recorder),
       throttle_(throttle),
       vms_(vms),
-      clock_(clock) {}
+      clock_(clock),
+      rpc_log_(Logger("rpc")) {}
 
 absl::Status Dispatcher::Authenticate(const IncomingCall& call,
                                       std::shared_ptr<const auth::Token>* caller) {
@@ -119,6 +121,10 @@ grpc::Status Dispatcher::Serve(grpc::ServerContext* context,
   call.peer = NormalizePeer(context->peer());
   call.presented_secret = PresentedSecret(*context);
   absl::Status status = Invoke(call, request, response);
+  if (rpc_log_->should_log(spdlog::level::debug)) {
+    rpc_log_->debug("{} from {}: {}", method == nullptr ? "?" : method->full_name(), call.peer,
+                    status.ok() ? "OK" : status.ToString());
+  }
   if (absl::IsResourceExhausted(status) && call.presented_secret.has_value()) {
     const absl::Duration wait = throttle_.RetryAfter(call.peer);
     context->AddTrailingMetadata(std::string(kRetryAfterKey),

@@ -21,6 +21,7 @@
 #include "libauth/clock.h"
 #include "libauth/last_used_recorder.h"
 #include "libauth/token_store.h"
+#include "spdlog/logger.h"
 
 namespace vpvm::daemon {
 
@@ -79,6 +80,7 @@ class Dispatcher {
   const VmDirectory& vms_;
   const auth::Clock& clock_;
   absl::flat_hash_map<std::string, Handler> handlers_;
+  std::shared_ptr<spdlog::logger> rpc_log_;
 };
 
 // The secret a client sent: `x-auth-token`, else `authorization: Bearer …`.
