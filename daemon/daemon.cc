@@ -23,7 +23,8 @@
 #include "daemon/system_handlers.h"
 #include "daemon/tls_identity.h"
 #include "daemon/token_handlers.h"
-#include "daemon/vm_directory.h"
+#include "daemon/vm_handlers.h"
+#include "daemon/vm_manager.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -138,6 +139,21 @@ absl::StatusOr<std::unique_ptr<auth::TokenStore>> OpenStore(const StateDir& stat
   return store;
 }
 
+// Every VM of the host, its QEMUs reattached; a renamed VM's new name is recorded in the tokens
+// that list it.
+absl::StatusOr<std::unique_ptr<VmManager>> OpenVms(const DaemonOptions& options,
+                                                   const StateDir& state, auth::TokenStore& store,
+                                                   const auth::Clock& clock,
+                                                   auth::RandomSource& random) {
+  VmManager::Options vm_options;
+  vm_options.folder = state.VmsDir();
+  vm_options.stop_timeout = options.stop_timeout;
+  vm_options.on_rename = [&store](absl::string_view id, absl::string_view name) {
+    return store.RecordVmName(id, name);
+  };
+  return VmManager::Open(std::move(vm_options), random, clock);
+}
+
 // Blocks SIGTERM and SIGINT in every thread started after it, so that one thread can wait for
 // them with sigwait.
 sigset_t BlockStopSignals() {
@@ -154,6 +170,7 @@ sigset_t BlockStopSignals() {
 absl::Status RunDaemon(const DaemonOptions& options) {
   ::umask(077);
   VPVM_RETURN_IF_ERROR(SetLogLevel(options.log_level));
+  Logger("qemu");  // made here, the QEMU backend's logger writes in the daemon's format
   const sigset_t stop_signals = BlockStopSignals();
   auto log = Logger("daemon");
 
@@ -175,13 +192,16 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   VPVM_RETURN_IF_ERROR(WriteTls(tls, *state));
   auth::LastUsedRecorder recorder(*store);
   FailureThrottle throttle(clock, options.throttle);
-  NoVms vms;
+  VPVM_ASSIGN_OR_RETURN(std::unique_ptr<VmManager> vms,
+                        OpenVms(options, *state, *store, clock, random));
   VPVM_ASSIGN_OR_RETURN(AccessRules rules, AccessRules::Load());
-  Dispatcher dispatcher(rules, *store, recorder, throttle, vms, clock);
-  TokenHandlers token_handlers(*store, vms, recorder, clock, state->MasterTokenPath());
+  Dispatcher dispatcher(rules, *store, recorder, throttle, *vms, clock);
+  TokenHandlers token_handlers(*store, *vms, recorder, clock, state->MasterTokenPath());
   token_handlers.Register(dispatcher);
   SystemHandlers system_handlers(clock);
   system_handlers.Register(dispatcher);
+  VmHandlers vm_handlers(*vms);
+  vm_handlers.Register(dispatcher);
 
   // 3. Listen.
   grpc::EnableDefaultHealthCheckService(true);

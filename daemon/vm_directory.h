@@ -19,11 +19,4 @@ class VmDirectory {
   virtual bool Exists(absl::string_view id) const = 0;
 };
 
-// A host without VMs. TODO(#3): replaced by the VM manager once VMs run on QEMU.
-class NoVms final : public VmDirectory {
- public:
-  std::optional<auth::VmRef> Find(absl::string_view) const override { return std::nullopt; }
-  bool Exists(absl::string_view) const override { return false; }
-};
-
 }  // namespace vpvm::daemon

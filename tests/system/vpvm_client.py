@@ -85,7 +85,9 @@ class Daemon:
         self.state_dir = state_dir or os.path.join(self.tmp, "state")
         self.socket = os.path.join(self.tmp, "vpvmd.sock")
         self.args = [binary, "--state-dir", self.state_dir, "--socket", self.socket,
-                     "--listen", "127.0.0.1:0", "--log-level", "warn", *extra_args]
+                     "--listen", "127.0.0.1:0", *extra_args]
+        if "--log-level" not in extra_args:
+            self.args += ["--log-level", "warn"]
         self.proc = None
 
     def start(self, timeout=30):
