@@ -206,6 +206,20 @@ class VmLifecycleTest(VmTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.daemon.state_dir, "vms", vm.id)))
         self.assertEqual(self.listed(), [])
 
+    def test_a_stopped_daemon_leaves_vms_running(self):
+        vm = self.create_vm("web", disk=False)
+        self.ok("StartVm", vm="web")
+        pid = qemu_pid(self.daemon.state_dir, vm.id)
+        self.unix.close()
+        self.tls.close()
+        self.assertEqual(self.daemon.stop(), 0)
+        self.assertTrue(process_alive(pid))
+        self.daemon.start()
+        self.connect()
+        self.assertEqual(self.ok("GetVm", vm="web").status.state, RUNNING)
+        self.assertEqual(qemu_pid(self.daemon.state_dir, vm.id), pid)
+        self.assertEqual(self.ok("StopVm", vm="web", force=True).status.state, STOPPED)
+
     def test_a_killed_daemon_leaves_vms_running_and_its_successor_reattaches(self):
         vm = self.create_vm("web")
         self.ok("StartVm", vm="web")
@@ -220,8 +234,7 @@ class VmLifecycleTest(VmTestCase):
         self.daemon.proc.wait(timeout=30)
         self.daemon.log.close()
         self.assertTrue(process_alive(pid))
-        # The killed daemon could not remove its address file; the successor writes a new one.
-        os.unlink(os.path.join(self.daemon.state_dir, "vpvmd.addresses.json"))
+        # The killed daemon could not remove its address file; the successor replaces it.
         self.daemon.start()
         self.connect()
 

@@ -2,8 +2,10 @@
 classes built at run time from the daemon's descriptor set, so nothing of vpvm's own C++ is
 involved on the client side."""
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -82,6 +84,7 @@ class Daemon:
 
     def __init__(self, binary, extra_args=(), state_dir=None):
         self.tmp = tempfile.mkdtemp(prefix="vpvm-sys-", dir="/tmp")
+        atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
         self.state_dir = state_dir or os.path.join(self.tmp, "state")
         self.socket = os.path.join(self.tmp, "vpvmd.sock")
         self.args = [binary, "--state-dir", self.state_dir, "--socket", self.socket,
@@ -102,7 +105,9 @@ class Daemon:
             if os.path.exists(addresses):
                 with open(addresses) as f:
                     self.addresses = json.load(f)
-                return self
+                # A file left by a killed predecessor does not count.
+                if self.addresses.get("pid") == self.proc.pid:
+                    return self
             time.sleep(0.02)
         raise RuntimeError("vpvmd did not become ready")
 
