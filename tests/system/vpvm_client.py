@@ -34,7 +34,15 @@ class Api:
         msg = self.cls(full_name)()
         for key, value in fields.items():
             if hasattr(value, "DESCRIPTOR"):
-                getattr(msg, key).CopyFrom(value)
+                # By bytes, so that messages from another pool (FieldMask, Timestamp) fit too.
+                getattr(msg, key).MergeFromString(value.SerializeToString())
+            elif isinstance(value, (list, tuple)):
+                field = getattr(msg, key)
+                for item in value:
+                    if hasattr(item, "DESCRIPTOR"):
+                        field.add().MergeFromString(item.SerializeToString())
+                    else:
+                        field.append(item)
             else:
                 setattr(msg, key, value)
         return msg

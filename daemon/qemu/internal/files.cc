@@ -19,8 +19,10 @@ bool FileExists(const std::string& path) {
 }
 
 bool WaitForFile(const std::string& path, absl::Time deadline) {
-  std::string folder = path.substr(0, path.rfind('/'));
-  if (folder.empty()) folder = "/";
+  const size_t slash = path.rfind('/');
+  const std::string folder = slash == std::string::npos ? std::string(".")
+                             : slash == 0               ? std::string("/")
+                                                        : path.substr(0, slash);
   int inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (inotify < 0) return FileExists(path);
   inotify_add_watch(inotify, folder.c_str(), IN_CREATE | IN_MOVED_TO);
