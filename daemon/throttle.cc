@@ -14,6 +14,7 @@ double FailureThrottle::Refilled(const Bucket& bucket, absl::Time now) const {
 }
 
 absl::Duration FailureThrottle::RetryAfter(const std::string& address) const {
+  if (tracked_.load(std::memory_order_acquire) == 0) return absl::ZeroDuration();
   absl::MutexLock lock(&mu_);
   auto it = buckets_.find(address);
   if (it == buckets_.end()) return absl::ZeroDuration();
@@ -34,6 +35,7 @@ void FailureThrottle::RecordFailure(const std::string& address) {
   Bucket& bucket = it->second;
   bucket.tokens = std::max(0.0, Refilled(bucket, now) - 1.0);
   bucket.updated = now;
+  tracked_.store(buckets_.size(), std::memory_order_release);
 }
 
 }  // namespace vpvm::daemon

@@ -5,6 +5,7 @@
 // until then. A valid token from another address is never affected, and a success does not
 // reset the count (it would let a guesser holding one valid token interleave).
 
+#include <atomic>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,6 +42,9 @@ class FailureThrottle {
   const ThrottleOptions options_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+  // buckets_.size(), readable without the lock: while no address has failed, RetryAfter (on
+  // every call with a token) takes no lock at all.
+  std::atomic<size_t> tracked_{0};
 };
 
 }  // namespace vpvm::daemon
