@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "daemon/proto_convert.h"
 #include "vpvm/v1/access.pb.h"
 #include "vpvm/v1/host_service.grpc.pb.h"
 #include "vpvm/v1/session_service.grpc.pb.h"
@@ -32,28 +33,20 @@ const google::protobuf::ServiceDescriptor* const* Services() {
 constexpr int kServiceCount = 5;
 
 absl::StatusOr<auth::AccessLevel> Level(const MethodDescriptor& m, v1::AccessLevel level) {
-  switch (level) {
-    case v1::ACCESS_LEVEL_OPERATOR:
-      return auth::AccessLevel::kOperator;
-    case v1::ACCESS_LEVEL_ADMIN:
-      return auth::AccessLevel::kAdmin;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no level"));
+  absl::StatusOr<auth::AccessLevel> known = FromProto(level);
+  if (!known.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no level"));
   }
+  return known;
 }
 
 absl::StatusOr<auth::ExtendedPermission> Permission(const MethodDescriptor& m,
                                                     v1::ExtendedPermission permission) {
-  switch (permission) {
-    case v1::EXTENDED_PERMISSION_TEMPLATES:
-      return auth::ExtendedPermission::kTemplates;
-    case v1::EXTENDED_PERMISSION_NETWORKS:
-      return auth::ExtendedPermission::kNetworks;
-    case v1::EXTENDED_PERMISSION_IMAGES:
-      return auth::ExtendedPermission::kImages;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no permission"));
+  absl::StatusOr<auth::ExtendedPermission> known = FromProto(permission);
+  if (!known.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(m.full_name(), " declares no permission"));
   }
+  return known;
 }
 
 absl::StatusOr<MethodRule> RuleOf(const MethodDescriptor& m) {

@@ -61,24 +61,38 @@ void ToProto(const auth::ExtendedPermissions& permissions,
   if (permissions.images) out->Add(v1::EXTENDED_PERMISSION_IMAGES);
 }
 
+absl::StatusOr<auth::ExtendedPermission> FromProto(v1::ExtendedPermission permission) {
+  switch (permission) {
+    case v1::EXTENDED_PERMISSION_TEMPLATES:
+      return auth::ExtendedPermission::kTemplates;
+    case v1::EXTENDED_PERMISSION_NETWORKS:
+      return auth::ExtendedPermission::kNetworks;
+    case v1::EXTENDED_PERMISSION_IMAGES:
+      return auth::ExtendedPermission::kImages;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown extended permission ", static_cast<int>(permission),
+                       "; the permissions are templates, networks and images"));
+  }
+}
+
 absl::StatusOr<auth::ExtendedPermissions> FromProto(
     const google::protobuf::RepeatedField<int>& permissions) {
   auth::ExtendedPermissions out;
   for (int p : permissions) {
-    switch (p) {
-      case v1::EXTENDED_PERMISSION_TEMPLATES:
+    absl::StatusOr<auth::ExtendedPermission> permission =
+        FromProto(static_cast<v1::ExtendedPermission>(p));
+    if (!permission.ok()) return permission.status();
+    switch (*permission) {
+      case auth::ExtendedPermission::kTemplates:
         out.templates = true;
         break;
-      case v1::EXTENDED_PERMISSION_NETWORKS:
+      case auth::ExtendedPermission::kNetworks:
         out.networks = true;
         break;
-      case v1::EXTENDED_PERMISSION_IMAGES:
+      case auth::ExtendedPermission::kImages:
         out.images = true;
         break;
-      default:
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown extended permission ", p,
-                         "; the permissions are templates, networks and images"));
     }
   }
   return out;

@@ -23,6 +23,8 @@ absl::StatusOr<auth::AccessLevel> FromProto(v1::AccessLevel level);
 
 v1::TokenStatus ToProto(auth::TokenStatus status);
 
+absl::StatusOr<auth::ExtendedPermission> FromProto(v1::ExtendedPermission permission);
+
 void ToProto(const auth::ExtendedPermissions& permissions,
              google::protobuf::RepeatedField<int>* out);
 absl::StatusOr<auth::ExtendedPermissions> FromProto(
