@@ -70,7 +70,8 @@ absl::Status QemuMachine::Launch(bool restore) {
   RemoveStaleFiles();
 
   std::vector<std::string> argv = internal::BuildCommandLine(
-      spec_, accelerator, restore ? internal::LaunchKind::kRestore : internal::LaunchKind::kFresh);
+      spec_, accelerator, restore ? internal::LaunchKind::kRestore : internal::LaunchKind::kFresh,
+      KvmCpuModel());
   internal::Logger()->info("VM '{}' ({}): launching QEMU ({}{})", spec_.name, spec_.id,
                            internal::Sv(AcceleratorName(accelerator)),
                            restore ? ", restoring saved state" : "");

@@ -26,7 +26,7 @@ bool IsProcessOf(const QemuMachineSpec& spec, pid_t pid) {
 }
 
 std::vector<std::string> BuildCommandLine(const QemuMachineSpec& spec, Accelerator accelerator,
-                                          LaunchKind kind) {
+                                          LaunchKind kind, absl::string_view kvm_cpu_model) {
   MachinePaths paths = PathsOf(spec);
   std::vector<std::string> argv = {
       spec.qemu_binary,
@@ -37,8 +37,10 @@ std::vector<std::string> BuildCommandLine(const QemuMachineSpec& spec, Accelerat
       "-accel",
       accelerator == Accelerator::kKvm ? "kvm" : "tcg",
   };
-  // The host's CPU model under KVM; QEMU's default model under TCG.
-  if (accelerator == Accelerator::kKvm) argv.insert(argv.end(), {"-cpu", "host"});
+  // The host's CPU model under KVM where QEMU accepts it; QEMU's default model under TCG.
+  if (accelerator == Accelerator::kKvm && !kvm_cpu_model.empty()) {
+    argv.insert(argv.end(), {"-cpu", std::string(kvm_cpu_model)});
+  }
   argv.insert(argv.end(),
               {
                   "-m",

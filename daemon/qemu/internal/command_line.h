@@ -17,9 +17,11 @@ namespace vpvm::qemu::internal {
 // fed to it with migrate-incoming (-incoming defer).
 enum class LaunchKind { kFresh, kRestore };
 
-// The full argv of a daemonized QEMU for `spec` on `accelerator` (kKvm or kTcg).
+// The full argv of a daemonized QEMU for `spec` on `accelerator` (kKvm or kTcg). Under KVM the
+// CPU model is `kvm_cpu_model`, or QEMU's default when it is empty.
 std::vector<std::string> BuildCommandLine(const QemuMachineSpec& spec, Accelerator accelerator,
-                                          LaunchKind kind);
+                                          LaunchKind kind,
+                                          absl::string_view kvm_cpu_model = "host");
 
 // The -qmp argument, which also identifies a VM's process among all others.
 std::string QmpArgument(const QemuMachineSpec& spec);

@@ -106,6 +106,13 @@ TEST(CommandLineTest, RestoreWaitsForIncomingStateAndKvmUsesHostCpu) {
   EXPECT_EQ(ValueOf(argv, "-cpu"), "host");
 }
 
+TEST(CommandLineTest, KvmWithoutAHostCpuModelKeepsQemusDefault) {
+  std::vector<std::string> argv = internal::BuildCommandLine(
+      ValidSpec(), Accelerator::kKvm, internal::LaunchKind::kFresh, /*kvm_cpu_model=*/"");
+  EXPECT_EQ(ValueOf(argv, "-accel"), "kvm");
+  EXPECT_FALSE(Has(argv, "-cpu"));
+}
+
 TEST(CommandLineTest, EscapesCommasAndAppendsDisksThenExtraArgs) {
   QemuMachineSpec spec = ValidSpec();
   spec.name = "a,b";
