@@ -1,42 +1,17 @@
 #include "daemon/config.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/default_paths.h"
 
 namespace vpvm::daemon {
 namespace {
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
-std::string Home() { return EnvOr("HOME", "/"); }
-
-bool IsRoot() { return ::geteuid() == 0; }
-
-std::string DefaultStateDir() {
-  if (IsRoot()) return "/var/lib/vpvm";
-  return EnvOr("XDG_STATE_HOME", Home() + "/.local/state") + "/vpvm";
-}
-
-std::string DefaultSocket(const std::string& state_dir) {
-  if (IsRoot()) return "/run/vpvm/vpvmd.sock";
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime != nullptr && *runtime != '\0') return std::string(runtime) + "/vpvm/vpvmd.sock";
-  return state_dir + "/vpvmd.sock";
-}
-
-std::string DefaultConfigFile() {
-  if (IsRoot()) return "/etc/vpvm/vpvmd.conf";
-  return EnvOr("XDG_CONFIG_HOME", Home() + "/.config") + "/vpvm/vpvmd.conf";
-}
+std::string DefaultConfigFile() { return DefaultDaemonConfigDir() + "/vpvmd.conf"; }
 
 }  // namespace
 
@@ -120,7 +95,7 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
     options.config_file = app.get_option("--config")->as<std::string>();
   }
   if (options.state_dir.empty()) options.state_dir = DefaultStateDir();
-  if (options.socket_path.empty()) options.socket_path = DefaultSocket(options.state_dir);
+  if (options.socket_path.empty()) options.socket_path = DefaultSocketPath(options.state_dir);
   if (options.listen.empty()) options.listen = "127.0.0.1:49152";
   if (options.http_listen.empty()) options.http_listen = "127.0.0.1:49153";
 

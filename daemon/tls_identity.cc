@@ -13,8 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
+#include "common/certificate_fingerprint.h"
 #include "common/status_macros.h"
 
 namespace vpvm::daemon {
@@ -57,17 +56,6 @@ absl::Status AddExtension(X509* cert, int nid, const std::string& value) {
   X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> Fingerprint(X509* cert) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
-    return OpenSslError("cannot digest the certificate");
-  }
-  std::vector<std::string> bytes;
-  for (unsigned int i = 0; i < length; ++i) bytes.push_back(absl::StrFormat("%02X", digest[i]));
-  return absl::StrJoin(bytes, ":");
 }
 
 absl::StatusOr<CertPtr> ParseCertificate(absl::string_view pem) {
@@ -119,7 +107,8 @@ absl::StatusOr<TlsIdentity> GenerateSelfSignedIdentity(absl::string_view hostnam
   }
   identity.certificate_pem = BioContents(cert_bio.get());
   identity.private_key_pem = BioContents(key_bio.get());
-  VPVM_ASSIGN_OR_RETURN(identity.fingerprint, Fingerprint(cert.get()));
+  VPVM_ASSIGN_OR_RETURN(identity.fingerprint,
+                        vpvm::CertificateFingerprint(identity.certificate_pem));
   return identity;
 }
 
@@ -142,13 +131,13 @@ absl::StatusOr<TlsIdentity> LoadTlsIdentity(const std::string& certificate_path,
     return absl::InvalidArgumentError(
         absl::StrCat("the key in ", key_path, " does not belong to ", certificate_path));
   }
-  VPVM_ASSIGN_OR_RETURN(identity.fingerprint, Fingerprint(cert->get()));
+  VPVM_ASSIGN_OR_RETURN(identity.fingerprint,
+                        vpvm::CertificateFingerprint(identity.certificate_pem));
   return identity;
 }
 
 absl::StatusOr<std::string> CertificateFingerprint(absl::string_view certificate_pem) {
-  VPVM_ASSIGN_OR_RETURN(CertPtr cert, ParseCertificate(certificate_pem));
-  return Fingerprint(cert.get());
+  return vpvm::CertificateFingerprint(certificate_pem);
 }
 
 }  // namespace vpvm::daemon
