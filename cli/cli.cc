@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
 #include "cli/output.h"
 
@@ -40,6 +41,46 @@ bool TrustOnTerminal(const std::string& target, const std::string& fingerprint) 
             << "  SHA-256 fingerprint: " << fingerprint << "\n"
             << "Compare it with what `vpvmd fingerprint` prints on the server.\n";
   return AskYesNo("Trust this server from now on?");
+}
+
+// CLI11 reports an unknown command as a missing one; name the word it did not know instead.
+std::string UsageError(CLI::App& app, int argc, char** argv, const std::string& what) {
+  CLI::App* current = &app;
+  std::string path = "vpvm";
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.rfind('-', 0) == 0) {
+      // An option that takes a value and is not written --name=value eats the next word.
+      const std::string name = word.substr(0, word.find('='));
+      const CLI::Option* option = nullptr;
+      for (CLI::App* scope = current; scope != nullptr && option == nullptr;
+           scope = scope->get_parent()) {
+        option = scope->get_option_no_throw(name);
+      }
+      if (option != nullptr && option->get_type_size() != 0 &&
+          word.find('=') == std::string::npos) {
+        ++i;
+      }
+      continue;
+    }
+    std::vector<CLI::App*> subs =
+        current->get_subcommands([&word](CLI::App* known) { return known->check_name(word); });
+    if (!subs.empty()) {
+      current = subs.front();
+      path += " " + word;
+      continue;
+    }
+    if (current->get_require_subcommand_min() > 0) {
+      std::vector<std::string> names;
+      for (CLI::App* known : current->get_subcommands([](CLI::App*) { return true; })) {
+        names.push_back(known->get_name());
+      }
+      return absl::StrCat("unknown command \"", word, "\" for ", path, "; the commands are ",
+                          absl::StrJoin(names, ", "), " (see `", path, " --help`)");
+    }
+    break;
+  }
+  return absl::StrCat(what, " (see `", path, " --help`)");
 }
 
 }  // namespace
@@ -182,7 +223,7 @@ int Run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "vpvm: " << e.what() << " (see `vpvm --help`)\n";
+    std::cerr << "vpvm: " << UsageError(app, argc, argv, e.what()) << "\n";
     return kExitUsage;
   }
   if (!cli.HasAction()) {

@@ -72,10 +72,15 @@ std::string ExpiryShort(const google::protobuf::Timestamp* expire_time, absl::Ti
   if (expire_time == nullptr) return "never";
   const absl::Duration left = FromProto(*expire_time) - now;
   if (left <= absl::ZeroDuration()) return "expired";
-  if (left < absl::Hours(24)) {
-    return absl::StrCat("in ", std::max<int64_t>(1, absl::ToInt64Hours(left)), "h");
+  // Rounded to the nearest unit: "--expires 12h" reads "in 12h" a moment later, not "in 11h".
+  if (left < absl::Minutes(59.5)) {
+    return absl::StrCat("in ", std::max<int64_t>(1, absl::ToInt64Minutes(left + absl::Seconds(30))),
+                        "m");
   }
-  const int64_t days = absl::ToInt64Hours(left) / 24;
+  if (left < absl::Hours(23.5)) {
+    return absl::StrCat("in ", absl::ToInt64Hours(left + absl::Minutes(30)), "h");
+  }
+  const int64_t days = absl::ToInt64Hours(left + absl::Hours(12)) / 24;
   return absl::StrCat("in ", days, days == 1 ? " day" : " days");
 }
 

@@ -73,8 +73,8 @@ class StartupTest(unittest.TestCase):
 
 class RefusedStartTest(unittest.TestCase):
     def run_vpvmd(self, *args):
-        return subprocess.run([VPVMD, "--log-level", "warn", *args], capture_output=True,
-                              text=True, timeout=30)
+        return subprocess.run([VPVMD, "--log-level", "warn", "--http-listen", "127.0.0.1:0", *args],
+                              capture_output=True, text=True, timeout=30)
 
     def snapshot(self, folder):
         out = {}

@@ -95,8 +95,12 @@ class Daemon:
         atexit.register(shutil.rmtree, self.tmp, ignore_errors=True)
         self.state_dir = state_dir or os.path.join(self.tmp, "state")
         self.socket = os.path.join(self.tmp, "vpvmd.sock")
-        self.args = [binary, "--state-dir", self.state_dir, "--socket", self.socket,
-                     "--listen", "127.0.0.1:0", *extra_args]
+        # Loopback on free ports unless the caller names its own addresses.
+        listen = [] if "--listen" in extra_args else ["--listen", "127.0.0.1:0"]
+        if "--http-listen" not in extra_args:
+            listen += ["--http-listen", "127.0.0.1:0"]
+        self.args = [binary, "--state-dir", self.state_dir, "--socket", self.socket, *listen,
+                     *extra_args]
         if "--log-level" not in extra_args:
             self.args += ["--log-level", "warn"]
         self.proc = None
