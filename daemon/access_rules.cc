@@ -16,22 +16,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::MethodDescriptor;
 
-// The services vpvmd serves, found through a message of their file: touching the message's
-// descriptor links that file's registration in, which a static library would otherwise drop.
-const google::protobuf::ServiceDescriptor* const* Services() {
-  static const google::protobuf::ServiceDescriptor* const services[] = {
-      v1::GetVmRequest::descriptor()->file()->FindServiceByName("VmService"),
-      v1::ListTemplatesRequest::descriptor()->file()->FindServiceByName("HostService"),
-      v1::CreateTokenRequest::descriptor()->file()->FindServiceByName("TokenService"),
-      v1::SignInRequest::descriptor()->file()->FindServiceByName("SessionService"),
-      v1::GetVersionRequest::descriptor()->file()->FindServiceByName("SystemService"),
-      nullptr,
-  };
-  return services;
-}
-
-constexpr int kServiceCount = 5;
-
 absl::StatusOr<auth::AccessLevel> Level(const MethodDescriptor& m, v1::AccessLevel level) {
   absl::StatusOr<auth::AccessLevel> known = FromProto(level);
   if (!known.ok()) {
@@ -103,10 +87,19 @@ absl::StatusOr<MethodRule> RuleOf(const MethodDescriptor& m) {
 
 }  // namespace
 
+std::vector<const google::protobuf::ServiceDescriptor*> ApiServices() {
+  return {
+      v1::GetVmRequest::descriptor()->file()->FindServiceByName("VmService"),
+      v1::ListTemplatesRequest::descriptor()->file()->FindServiceByName("HostService"),
+      v1::CreateTokenRequest::descriptor()->file()->FindServiceByName("TokenService"),
+      v1::SignInRequest::descriptor()->file()->FindServiceByName("SessionService"),
+      v1::GetVersionRequest::descriptor()->file()->FindServiceByName("SystemService"),
+  };
+}
+
 absl::StatusOr<AccessRules> AccessRules::Load() {
   AccessRules rules;
-  for (int s = 0; s < kServiceCount; ++s) {
-    const google::protobuf::ServiceDescriptor* service = Services()[s];
+  for (const google::protobuf::ServiceDescriptor* service : ApiServices()) {
     if (service == nullptr) return absl::InternalError("a vpvm.v1 service has no descriptor");
     for (int i = 0; i < service->method_count(); ++i) {
       VPVM_ASSIGN_OR_RETURN(MethodRule rule, RuleOf(*service->method(i)));

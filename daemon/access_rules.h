@@ -5,6 +5,7 @@
 // declaration is refused.
 
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -19,6 +20,11 @@ struct MethodRule {
   // The request field naming the VM, or null.
   const google::protobuf::FieldDescriptor* vm_field = nullptr;
 };
+
+// The services of vpvm.v1 that vpvmd serves, found through a message of their file: touching
+// the message's descriptor links that file's registration in, which a static library would
+// otherwise drop.
+std::vector<const google::protobuf::ServiceDescriptor*> ApiServices();
 
 class AccessRules {
  public:

@@ -35,6 +35,7 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
   DaemonOptions options;
   std::string tls = "on";
   double stop_timeout_seconds = 30;
+  double http_read_timeout_seconds = 15;
   double refill_seconds = absl::ToDoubleSeconds(options.throttle.refill);
 
   CLI::App app{"vpvmd: the vpvm daemon; owns the VMs of this host and its API tokens", "vpvmd"};
@@ -52,6 +53,11 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
   app.add_option("--http-listen", options.http_listen,
                  "HTTP/JSON gateway address, HOST:PORT, or \"off\"")
       ->default_str("127.0.0.1:49153");
+  app.add_option("--trusted-proxy", options.trusted_proxies,
+                 "a proxy address whose X-Forwarded-For the HTTP gateway believes (repeatable)");
+  app.add_option("--http-read-timeout", http_read_timeout_seconds,
+                 "seconds an HTTP client gets to send a request; idle connections close after it")
+      ->check(CLI::PositiveNumber);
   app.add_option("--tls", tls, "TLS on the TCP listeners; \"off\" only if you mean it")
       ->check(CLI::IsMember({"on", "off"}))
       ->default_str("on");
@@ -90,6 +96,7 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
   if (rotate->parsed()) options.command = DaemonOptions::Command::kRotateMaster;
   options.tls = tls == "on";
   options.stop_timeout = absl::Seconds(stop_timeout_seconds);
+  options.http_read_timeout = absl::Seconds(http_read_timeout_seconds);
   options.throttle.refill = absl::Seconds(refill_seconds);
   if (app.get_option("--config")->count() > 0 || std::filesystem::exists(DefaultConfigFile())) {
     options.config_file = app.get_option("--config")->as<std::string>();

@@ -20,8 +20,10 @@ struct DaemonOptions {
   std::string config_file;  // empty: none
   std::string state_dir;
   std::string socket_path;
-  std::string listen;       // remote gRPC, "HOST:PORT"; "off" for none
-  std::string http_listen;  // the HTTP/JSON gateway (TODO(#5))
+  std::string listen;                        // remote gRPC, "HOST:PORT"; "off" for none
+  std::string http_listen;                   // the HTTP/JSON gateway, "HOST:PORT"; "off" for none
+  std::vector<std::string> trusted_proxies;  // whose X-Forwarded-For the gateway believes
+  absl::Duration http_read_timeout = absl::Seconds(15);  // per HTTP request, and when idle
   bool tls = true;
   std::string tls_certificate;  // the user's own; empty: the generated one
   std::string tls_key;

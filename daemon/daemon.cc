@@ -17,6 +17,8 @@
 #include "common/status_macros.h"
 #include "daemon/access_rules.h"
 #include "daemon/dispatcher.h"
+#include "daemon/gateway/gateway.h"
+#include "daemon/gateway/http_server.h"
 #include "daemon/grpc_services.h"
 #include "daemon/logging.h"
 #include "daemon/state_dir.h"
@@ -178,11 +180,33 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   // the addresses.
   VPVM_ASSIGN_OR_RETURN(auto state, StateDir::OpenAndLock(options.state_dir));
   const bool remote = options.listen != "off";
+  const bool http = options.http_listen != "off";
   TlsMaterial tls;
-  if (remote && options.tls) {
+  if ((remote || http) && options.tls) {
     VPVM_ASSIGN_OR_RETURN(tls, ResolveTls(options, *state));
   }
   if (remote) VPVM_RETURN_IF_ERROR(CheckPortFree(options.listen, "--listen"));
+  std::unique_ptr<gateway::HttpServer> http_server;
+  std::unique_ptr<gateway::Gateway> http_gateway;
+  if (http) {
+    gateway::HttpServerOptions http_options;
+    if (options.tls) {
+      http_options.certificate_pem = tls.identity.certificate_pem;
+      http_options.private_key_pem = tls.identity.private_key_pem;
+    }
+    http_options.read_timeout = options.http_read_timeout;
+    http_options.error_response = gateway::HttpErrorResponse;
+    absl::StatusOr<std::unique_ptr<gateway::HttpServer>> bound =
+        gateway::HttpServer::Bind(options.http_listen, std::move(http_options),
+                                  [&http_gateway](const gateway::HttpRequest& request) {
+                                    return http_gateway->Handle(request);
+                                  });
+    if (!bound.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--http-listen: ", bound.status().message()));
+    }
+    http_server = *std::move(bound);
+  }
   VPVM_RETURN_IF_ERROR(PrepareSocketPath(options.socket_path));
 
   // 2. The parts.
@@ -202,6 +226,12 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   system_handlers.Register(dispatcher);
   VmHandlers vm_handlers(*vms);
   vm_handlers.Register(dispatcher);
+  if (http) {
+    VPVM_ASSIGN_OR_RETURN(gateway::RouteTable routes, gateway::RouteTable::Build(ApiServices()));
+    http_gateway = std::make_unique<gateway::Gateway>(
+        std::move(routes), dispatcher, throttle,
+        gateway::GatewayOptions{.trusted_proxies = options.trusted_proxies});
+  }
 
   // 3. Listen.
   grpc::EnableDefaultHealthCheckService(true);
@@ -237,6 +267,13 @@ absl::Status RunDaemon(const DaemonOptions& options) {
                                                remote ? " or " + options.listen : ""));
   }
 
+  std::string http_address;
+  if (http) {
+    http_server->Start();
+    http_address = absl::StrCat(options.http_listen.substr(0, options.http_listen.rfind(':')), ":",
+                                http_server->port());
+  }
+
   // 4. Ready: say where.
   std::string tcp_address;
   if (remote) {
@@ -245,14 +282,15 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   nlohmann::json addresses = {{"pid", ::getpid()},
                               {"socket", options.socket_path},
                               {"grpc", tcp_address},
+                              {"http", http_address},
                               {"tls", remote && options.tls},
                               {"fingerprint", tls.identity.fingerprint}};
   VPVM_RETURN_IF_ERROR(WriteFileAtomically(state->AddressesPath(), addresses.dump(2) + "\n"));
   if (remote && options.tls) {
     log->info("TLS certificate SHA-256 fingerprint {}", tls.identity.fingerprint);
   }
-  log->info("vpvmd {} ready: local {}{}{}", VPVM_VERSION, options.socket_path,
-            remote ? ", remote " : "", tcp_address);
+  log->info("vpvmd {} ready: local {}{}{}{}{}", VPVM_VERSION, options.socket_path,
+            remote ? ", remote " : "", tcp_address, http ? ", HTTP " : "", http_address);
 
   // 5. Serve until told to stop.
   std::thread stopper([&] {
@@ -263,6 +301,7 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   });
   server->Wait();
   stopper.join();
+  if (http_server) http_server->Stop();
 
   absl::Status flushed = recorder.Stop();
   if (!flushed.ok()) log->error("could not save last-used data: {}", flushed.message());

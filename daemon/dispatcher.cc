@@ -50,7 +50,8 @@ absl::Status Dispatcher::Authenticate(const IncomingCall& call,
                                       std::shared_ptr<const auth::Token>* caller) {
   if (!call.presented_secret.has_value()) {
     return absl::UnauthenticatedError(
-        "no token: send one in the x-auth-token metadata (or authorization: Bearer)");
+        "no token: send one as x-auth-token (gRPC metadata or HTTP header), or as authorization: "
+        "Bearer");
   }
   // The local socket is guarded by its file permissions and is never throttled.
   const bool throttled = call.peer != kUnixPeer;
