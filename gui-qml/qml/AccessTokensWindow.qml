@@ -1,0 +1,17 @@
+import QtQuick
+import QtQuick.Controls
+
+// The Access Tokens window, opened from Tools → Access Tokens.
+ApplicationWindow {
+    id: window
+    required property QtObject backend
+    title: qsTr("Access Tokens — vpvm")
+    width: 1100
+    height: 740
+    minimumWidth: 820
+    minimumHeight: 520
+    AccessTokensView {
+        anchors.fill: parent
+        backend: window.backend
+    }
+}

@@ -1,0 +1,53 @@
+#include "gui-qml/vm_list_model.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
+
+namespace vpvm::gui {
+
+int VmListModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(vms_.size());
+}
+
+QVariant VmListModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= rowCount()) return {};
+  const v1::Vm& vm = vms_[index.row()];
+  switch (role) {
+    case kIdRole:
+      return QString::fromStdString(vm.id());
+    case kNameRole:
+    case Qt::DisplayRole:
+      return QString::fromStdString(vm.name());
+    case kStateRole: {
+      // VM_STATE_RUNNING -> "running"
+      std::string state(absl::StripPrefix(v1::VmState_Name(vm.status().state()), "VM_STATE_"));
+      return QString::fromStdString(absl::AsciiStrToLower(state));
+    }
+    default:
+      return {};
+  }
+}
+
+QHash<int, QByteArray> VmListModel::roleNames() const {
+  return {{kIdRole, "vmId"}, {kNameRole, "name"}, {kStateRole, "vmState"}};
+}
+
+QString VmListModel::nameOf(const QString& id) const {
+  for (const v1::Vm& vm : vms_) {
+    if (QString::fromStdString(vm.id()) == id) return QString::fromStdString(vm.name());
+  }
+  return {};
+}
+
+void VmListModel::Replace(std::vector<v1::Vm> vms) {
+  std::sort(vms.begin(), vms.end(),
+            [](const v1::Vm& a, const v1::Vm& b) { return a.name() < b.name(); });
+  beginResetModel();
+  vms_ = std::move(vms);
+  endResetModel();
+  emit countChanged();
+}
+
+}  // namespace vpvm::gui
