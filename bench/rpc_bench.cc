@@ -561,8 +561,10 @@ const google::protobuf::MethodDescriptor* GetVersionMethod() {
 // throttle, decide, record the use, run the handler.
 void BM_DispatcherInvokeGetVersion(benchmark::State& state) {
   Gate& gate = *shared_gate;
-  const IncomingCall call{GetVersionMethod(), "127.0.0.1",
-                          gate.secrets[state.thread_index() % gate.secrets.size()]};
+  IncomingCall call;
+  call.method = GetVersionMethod();
+  call.peer = "127.0.0.1";
+  call.presented_secret = gate.secrets[state.thread_index() % gate.secrets.size()];
   for (auto _ : state) {
     v1::GetVersionRequest request;
     v1::GetVersionResponse response;

@@ -36,6 +36,7 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
   std::string tls = "on";
   double stop_timeout_seconds = 30;
   double http_read_timeout_seconds = 15;
+  double session_idle_seconds = 1800;
   double refill_seconds = absl::ToDoubleSeconds(options.throttle.refill);
 
   CLI::App app{"vpvmd: the vpvm daemon; owns the VMs of this host and its API tokens", "vpvmd"};
@@ -57,6 +58,9 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
                  "a proxy address whose X-Forwarded-For the HTTP gateway believes (repeatable)");
   app.add_option("--http-read-timeout", http_read_timeout_seconds,
                  "seconds an HTTP client gets to send a request; idle connections close after it")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--session-idle-timeout", session_idle_seconds,
+                 "seconds after which an unused dashboard session ends (default 1800)")
       ->check(CLI::PositiveNumber);
   app.add_option("--tls", tls, "TLS on the TCP listeners; \"off\" only if you mean it")
       ->check(CLI::IsMember({"on", "off"}))
@@ -97,6 +101,7 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
   options.tls = tls == "on";
   options.stop_timeout = absl::Seconds(stop_timeout_seconds);
   options.http_read_timeout = absl::Seconds(http_read_timeout_seconds);
+  options.session_idle_timeout = absl::Seconds(session_idle_seconds);
   options.throttle.refill = absl::Seconds(refill_seconds);
   if (app.get_option("--config")->count() > 0 || std::filesystem::exists(DefaultConfigFile())) {
     options.config_file = app.get_option("--config")->as<std::string>();

@@ -23,7 +23,8 @@ struct DaemonOptions {
   std::string listen;                        // remote gRPC, "HOST:PORT"; "off" for none
   std::string http_listen;                   // the HTTP/JSON gateway, "HOST:PORT"; "off" for none
   std::vector<std::string> trusted_proxies;  // whose X-Forwarded-For the gateway believes
-  absl::Duration http_read_timeout = absl::Seconds(15);  // per HTTP request, and when idle
+  absl::Duration http_read_timeout = absl::Seconds(15);     // per HTTP request, and when idle
+  absl::Duration session_idle_timeout = absl::Minutes(30);  // a dashboard session unused
   bool tls = true;
   std::string tls_certificate;  // the user's own; empty: the generated one
   std::string tls_key;

@@ -16,11 +16,15 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "daemon/access_rules.h"
+#include "daemon/dashboard/dashboard_files.h"
 #include "daemon/dispatcher.h"
 #include "daemon/gateway/gateway.h"
 #include "daemon/gateway/http_server.h"
+#include "daemon/gateway/openapi.h"
 #include "daemon/grpc_services.h"
 #include "daemon/logging.h"
+#include "daemon/session_handlers.h"
+#include "daemon/sessions.h"
 #include "daemon/state_dir.h"
 #include "daemon/system_handlers.h"
 #include "daemon/tls_identity.h"
@@ -167,6 +171,15 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
+// The dashboard's files as the gateway serves them.
+absl::flat_hash_map<std::string, std::pair<std::string, std::string>> DashboardStaticFiles() {
+  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> files;
+  for (const DashboardFile& file : DashboardFiles()) {
+    files[std::string(file.path)] = {std::string(file.content_type), std::string(file.body)};
+  }
+  return files;
+}
+
 }  // namespace
 
 absl::Status RunDaemon(const DaemonOptions& options) {
@@ -220,8 +233,12 @@ absl::Status RunDaemon(const DaemonOptions& options) {
                         OpenVms(options, *state, *store, clock, random));
   VPVM_ASSIGN_OR_RETURN(AccessRules rules, AccessRules::Load());
   Dispatcher dispatcher(rules, *store, recorder, throttle, *vms, clock);
-  TokenHandlers token_handlers(*store, *vms, recorder, clock, state->MasterTokenPath());
+  SessionStore sessions(clock, random,
+                        SessionStore::Options{.idle_timeout = options.session_idle_timeout});
+  TokenHandlers token_handlers(*store, *vms, recorder, clock, sessions, state->MasterTokenPath());
   token_handlers.Register(dispatcher);
+  SessionHandlers session_handlers(*store, sessions, throttle, clock);
+  session_handlers.Register(dispatcher);
   SystemHandlers system_handlers(clock);
   system_handlers.Register(dispatcher);
   VmHandlers vm_handlers(*vms);
@@ -229,8 +246,11 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   if (http) {
     VPVM_ASSIGN_OR_RETURN(gateway::RouteTable routes, gateway::RouteTable::Build(ApiServices()));
     http_gateway = std::make_unique<gateway::Gateway>(
-        std::move(routes), dispatcher, throttle,
-        gateway::GatewayOptions{.trusted_proxies = options.trusted_proxies});
+        std::move(routes), dispatcher, throttle, sessions,
+        gateway::GatewayOptions{.trusted_proxies = options.trusted_proxies,
+                                .documents = {{std::string(gateway::kOpenApiPath),
+                                               std::string(gateway::OpenApiDocument())}},
+                                .static_files = DashboardStaticFiles()});
   }
 
   // 3. Listen.

@@ -48,6 +48,13 @@ Dispatcher::Dispatcher(const AccessRules& rules, const auth::TokenStore& store,
 
 absl::Status Dispatcher::Authenticate(const IncomingCall& call,
                                       std::shared_ptr<const auth::Token>* caller) {
+  if (!call.presented_secret.has_value() && !call.session_token_id.empty()) {
+    *caller = store_.Lookup(call.session_token_id);
+    if (*caller == nullptr) {
+      return absl::UnauthenticatedError("the token of this dashboard session no longer exists");
+    }
+    return absl::OkStatus();
+  }
   if (!call.presented_secret.has_value()) {
     return absl::UnauthenticatedError(
         "no token: send one as x-auth-token (gRPC metadata or HTTP header), or as authorization: "
@@ -88,6 +95,7 @@ absl::Status Dispatcher::Invoke(const IncomingCall& call, const google::protobuf
 
   CallContext context;
   context.peer = call.peer;
+  if (!call.presented_secret.has_value()) context.session_id = call.session_id;
   if (rule->requirement.kind != auth::AccessRequirement::Kind::kPublic) {
     if (absl::Status status = Authenticate(call, &context.caller); !status.ok()) return status;
   }

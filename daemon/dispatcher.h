@@ -30,6 +30,7 @@ struct CallContext {
   std::shared_ptr<const auth::Token> caller;  // null only for public methods
   std::string peer;                           // normalised client address, "unix" locally
   std::optional<auth::VmTarget> vm;           // the VM the request names, when it names one
+  std::string session_id;                     // the dashboard session it came with, if any
 };
 
 // A call as it arrives, from any transport.
@@ -37,6 +38,10 @@ struct IncomingCall {
   const google::protobuf::MethodDescriptor* method = nullptr;
   std::string peer;                             // normalised
   std::optional<std::string> presented_secret;  // absent: no token was sent
+  // A dashboard session the gateway found live, standing in for the secret it was opened with:
+  // the session's token, by Token ID, goes through the same decision as a presented one.
+  std::string session_id;
+  std::string session_token_id;
 };
 
 class Dispatcher {

@@ -38,8 +38,9 @@ absl::StatusOr<auth::TokenStore::StatusFilter> Filter(v1::TokenStatus status) {
 
 TokenHandlers::TokenHandlers(auth::TokenStore& store, const VmDirectory& vms,
                              const auth::LastUsedRecorder& recorder, const auth::Clock& clock,
-                             std::string master_token_path)
+                             SessionStore& sessions, std::string master_token_path)
     : store_(store),
+      sessions_(sessions),
       vms_(vms),
       recorder_(recorder),
       clock_(clock),
@@ -172,6 +173,7 @@ absl::Status TokenHandlers::Update(const CallContext&, const v1::UpdateTokenRequ
 absl::Status TokenHandlers::Rotate(const CallContext&, const v1::RotateTokenRequest& request,
                                    v1::RotateTokenResponse* response) {
   VPVM_ASSIGN_OR_RETURN(auth::TokenStore::Issued issued, store_.Rotate(request.token_id()));
+  sessions_.EndAllOf(issued.token.id);
   *response->mutable_token() = View(issued.token);
   response->set_secret(std::move(issued.secret));
   return Log(absl::OkStatus(), "rotated token", issued.token.id);
@@ -180,8 +182,8 @@ absl::Status TokenHandlers::Rotate(const CallContext&, const v1::RotateTokenRequ
 absl::Status TokenHandlers::Disable(const CallContext&, const v1::DisableTokenRequest& request,
                                     v1::Token* response) {
   VPVM_ASSIGN_OR_RETURN(auth::Token token, store_.SetDisabled(request.token_id(), true));
+  sessions_.EndAllOf(token.id);
   *response = View(token);
-  // TODO(#5): end the token's dashboard sessions.
   return Log(absl::OkStatus(), "disabled token", token.id);
 }
 
@@ -194,13 +196,16 @@ absl::Status TokenHandlers::Enable(const CallContext&, const v1::EnableTokenRequ
 
 absl::Status TokenHandlers::Revoke(const CallContext&, const v1::RevokeTokenRequest& request,
                                    v1::RevokeTokenResponse*) {
-  return Log(store_.Revoke(request.token_id()), "revoked token", request.token_id());
+  VPVM_RETURN_IF_ERROR(store_.Revoke(request.token_id()));
+  sessions_.EndAllOf(request.token_id());
+  return Log(absl::OkStatus(), "revoked token", request.token_id());
 }
 
 absl::Status TokenHandlers::DisableTwoFactor(const CallContext&,
                                              const v1::DisableTokenTwoFactorRequest& request,
                                              v1::Token* response) {
   VPVM_ASSIGN_OR_RETURN(auth::Token token, store_.DisableTwoFactor(request.token_id()));
+  sessions_.EndAllOf(token.id);
   *response = View(token);
   return Log(absl::OkStatus(), "disabled 2FA of token", token.id);
 }
@@ -208,6 +213,7 @@ absl::Status TokenHandlers::DisableTwoFactor(const CallContext&,
 absl::Status TokenHandlers::RotateMaster(const CallContext&, const v1::RotateMasterTokenRequest&,
                                          v1::RotateMasterTokenResponse* response) {
   VPVM_RETURN_IF_ERROR(auth::RotateMasterToken(store_, master_token_path_));
+  sessions_.EndAllOf(auth::kMasterTokenId);
   VPVM_ASSIGN_OR_RETURN(std::string secret, auth::ReadSecretFile(master_token_path_));
   VPVM_ASSIGN_OR_RETURN(auth::Token master, store_.Get(auth::kMasterTokenId));
   *response->mutable_token() = View(master);

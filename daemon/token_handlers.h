@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/dispatcher.h"
+#include "daemon/sessions.h"
 #include "daemon/vm_directory.h"
 #include "libauth/clock.h"
 #include "libauth/last_used_recorder.h"
@@ -17,7 +18,7 @@ class TokenHandlers {
  public:
   TokenHandlers(auth::TokenStore& store, const VmDirectory& vms,
                 const auth::LastUsedRecorder& recorder, const auth::Clock& clock,
-                std::string master_token_path);
+                SessionStore& sessions, std::string master_token_path);
 
   void Register(Dispatcher& dispatcher);
 
@@ -40,6 +41,7 @@ class TokenHandlers {
   v1::Token View(const auth::Token& token) const;
 
   auth::TokenStore& store_;
+  SessionStore& sessions_;  // a token's secret, status or 2FA changing ends its sessions
   const VmDirectory& vms_;
   const auth::LastUsedRecorder& recorder_;
   const auth::Clock& clock_;

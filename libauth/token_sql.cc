@@ -14,6 +14,15 @@
 #include "absl/strings/strip.h"
 
 namespace vpvm::auth::token_sql {
+
+absl::Status StorageError(absl::string_view what, const std::exception& e) {
+  return absl::InternalError(absl::StrCat("token store: cannot ", what, ": ", e.what()));
+}
+
+absl::Status NoSuchToken(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("token ", id, " not found"));
+}
+
 namespace {
 
 int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }

@@ -21,6 +21,10 @@ struct StoredToken {
   SecretDigest digest;
 };
 
+// The store's errors: Internal naming what failed, NotFound naming the token.
+absl::Status StorageError(absl::string_view what, const std::exception& e);
+absl::Status NoSuchToken(absl::string_view id);
+
 // Creates the database file with mode 0600 before SQLite opens it.
 absl::Status PrepareDatabaseFile(const std::string& path);
 

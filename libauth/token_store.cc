@@ -17,13 +17,8 @@ constexpr char kMasterLabel[] = "Master token";
 
 int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
 
-absl::Status StorageError(absl::string_view what, const std::exception& e) {
-  return absl::InternalError(absl::StrCat("token store: cannot ", what, ": ", e.what()));
-}
-
-absl::Status NoSuchToken(absl::string_view id) {
-  return absl::NotFoundError(absl::StrCat("token ", id, " not found"));
-}
+using token_sql::NoSuchToken;
+using token_sql::StorageError;
 
 }  // namespace
 
@@ -336,6 +331,12 @@ absl::StatusOr<TokenStore::Issued> TokenStore::IssueMaster(
   Issued issued{next->token, std::move(secret)};
   Publish(current, std::move(next));
   return issued;
+}
+
+std::shared_ptr<const Token> TokenStore::Lookup(absl::string_view id) const {
+  EntryPtr entry = Find(id);
+  if (entry == nullptr) return nullptr;
+  return std::shared_ptr<const Token>(entry, &entry->token);
 }
 
 absl::StatusOr<std::shared_ptr<const Token>> TokenStore::Verify(absl::string_view presented) const {

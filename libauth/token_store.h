@@ -30,6 +30,7 @@
 #include "libauth/rules.h"
 #include "libauth/secret.h"
 #include "libauth/token.h"
+#include "libauth/totp.h"
 
 namespace vpvm::auth {
 
@@ -75,8 +76,23 @@ class TokenStore final : public LastUseSink {
   // Deletes the token.
   absl::Status Revoke(absl::string_view id);
   // Ends the token's 2FA enrolment; the master's own too, since it is the master who asks.
-  // TODO(#5): enrolment itself arrives with the dashboard.
   absl::StatusOr<Token> DisableTwoFactor(absl::string_view id);
+
+  // Two-factor sign-in for the dashboard (TOTP, libauth/totp.h). BeginTwoFactor gives the token
+  // a fresh pending secret (the raw key, for the otpauth URI), replacing a pending one; it is
+  // refused while 2FA is on. ConfirmTwoFactor turns 2FA on once a code of the pending secret is
+  // right; VerifyTwoFactor checks a sign-in code. Every attempt's verdict is saved before it is
+  // returned, so a code works once and lockouts hold across restarts.
+  struct TwoFactorStatus {
+    bool enabled = false;
+    bool pending = false;
+  };
+  absl::StatusOr<std::string> BeginTwoFactor(absl::string_view id);
+  absl::StatusOr<TotpVerdict> ConfirmTwoFactor(absl::string_view id, absl::string_view code);
+  absl::StatusOr<TotpVerdict> VerifyTwoFactor(absl::string_view id, absl::string_view code);
+  absl::StatusOr<TwoFactorStatus> GetTwoFactorStatus(absl::string_view id) const;
+  // When the latest refused code locked sign-in, until when; nullopt when not locked.
+  absl::StatusOr<std::optional<absl::Time>> TwoFactorLockedUntil(absl::string_view id) const;
 
   // Records that VM `vm_id` is now called `name` in every token that lists it, so that tokens
   // show, and search finds, the VM's last name. Access never depends on names.
@@ -94,6 +110,11 @@ class TokenStore final : public LastUseSink {
   // access.h); Unauthenticated when the secret is malformed or matches no token. Never reads the
   // disk.
   absl::StatusOr<std::shared_ptr<const Token>> Verify(absl::string_view presented) const;
+
+  // The token with Token ID `id` as it is now, whatever its status; null when there is none.
+  // Never reads the disk. For callers that authenticated the token otherwise (a dashboard
+  // session opened with its secret).
+  std::shared_ptr<const Token> Lookup(absl::string_view id) const;
 
   absl::Status WriteLastUses(absl::Span<const LastUse> uses) override;
 
@@ -125,6 +146,13 @@ class TokenStore final : public LastUseSink {
   // Writes `next` to the database (with its VM list when `vms_changed`) and then to memory.
   absl::Status Save(const EntryPtr& previous, EntryPtr next, bool vms_changed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // The row of a token's 2FA enrolment, and its verification, under db_mu_.
+  struct TotpRow;
+  absl::StatusOr<std::optional<TotpRow>> ReadTotp(const std::string& id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  absl::StatusOr<TotpVerdict> CheckCode(const EntryPtr& entry, TotpRow row, absl::string_view code)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+
   // Replaces `previous` by `next` in memory; only after the database committed the change.
   void Publish(const EntryPtr& previous, EntryPtr next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 

@@ -9,8 +9,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "daemon/gateway/transcoder.h"
+#include "daemon/gateway/web_session.h"
 #include "google/protobuf/message.h"
 #include "nlohmann/json.hpp"
+#include "vpvm/v1/session_service.pb.h"
 
 namespace vpvm::daemon::gateway {
 namespace {
@@ -121,8 +123,13 @@ HttpResponse HttpErrorResponse(int http_status, const std::string& message) {
 }
 
 Gateway::Gateway(RouteTable routes, Dispatcher& dispatcher, FailureThrottle& throttle,
-                 GatewayOptions options)
-    : routes_(std::move(routes)), dispatcher_(dispatcher), throttle_(throttle) {
+                 SessionStore& sessions, GatewayOptions options)
+    : routes_(std::move(routes)),
+      dispatcher_(dispatcher),
+      throttle_(throttle),
+      documents_(std::move(options.documents)),
+      static_files_(std::move(options.static_files)),
+      sessions_(sessions) {
   for (const std::string& proxy : options.trusted_proxies) {
     const std::string address = NormalisedAddress(proxy);
     if (!address.empty()) trusted_proxies_.insert(address);
@@ -148,6 +155,27 @@ std::string Gateway::ClientAddress(const HttpRequest& request) const {
 }
 
 HttpResponse Gateway::Handle(const HttpRequest& request) const {
+  if (auto document = documents_.find(request.path);
+      document != documents_.end() && request.method == "GET") {
+    HttpResponse response;
+    response.body = document->second;
+    return response;
+  }
+  if (auto file = static_files_.find(request.path);
+      file != static_files_.end() && request.method == "GET") {
+    HttpResponse response;
+    response.content_type = file->second.first;
+    response.body = file->second.second;
+    // The pages load nothing from elsewhere, and are never framed.
+    response.headers = {{"Content-Security-Policy",
+                         "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"},
+                        {"X-Frame-Options", "DENY"},
+                        {"X-Content-Type-Options", "nosniff"},
+                        {"Referrer-Policy", "no-referrer"},
+                        {"Cache-Control", "no-store"}};
+    return response;
+  }
+
   std::vector<std::string> allowed;
   absl::StatusOr<RouteMatch> match = routes_.Find(request.method, request.path, &allowed);
   if (absl::IsNotFound(match.status())) {
@@ -180,6 +208,11 @@ HttpResponse Gateway::Call(const RouteMatch& match, const HttpRequest& request) 
   call.method = method;
   call.peer = ClientAddress(request);
   call.presented_secret = PresentedSecret(request);
+  if (absl::Status attached = AttachSession(request, sessions_, call); !attached.ok()) {
+    HttpResponse response = ErrorResponse(attached);
+    if (absl::IsUnauthenticated(attached)) response.headers = ClearedSessionCookies(request.tls);
+    return response;
+  }
   const absl::Status status = dispatcher_.Invoke(call, *rpc_request, rpc_response.get());
   if (!status.ok()) {
     HttpResponse response = ErrorResponse(status);
@@ -191,8 +224,27 @@ HttpResponse Gateway::Call(const RouteMatch& match, const HttpRequest& request) 
     return response;
   }
   HttpResponse response;
+  AddSessionCookies(*method, *rpc_response, request, response);
   response.body = ResponseJson(*rpc_response);
   return response;
+}
+
+void Gateway::AddSessionCookies(const google::protobuf::MethodDescriptor& method,
+                                google::protobuf::Message& response, const HttpRequest& request,
+                                HttpResponse& http) const {
+  if (method.full_name() == "vpvm.v1.SessionService.SignOut") {
+    http.headers = ClearedSessionCookies(request.tls);
+    return;
+  }
+  if (method.full_name() != "vpvm.v1.SessionService.SignIn") return;
+  auto& signed_in = static_cast<v1::SignInResponse&>(response);
+  if (signed_in.session_id().empty()) return;
+  if (std::optional<SessionStore::Session> session = sessions_.Find(signed_in.session_id())) {
+    http.headers =
+        SessionCookies(signed_in.session_id(), *session, sessions_.options().lifetime, request.tls);
+  }
+  // Over HTTP the id lives in the HttpOnly cookie only, out of reach of the page's script.
+  signed_in.clear_session_id();
 }
 
 }  // namespace vpvm::daemon::gateway

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "daemon/dispatcher.h"
 #include "daemon/gateway/http_server.h"
 #include "daemon/gateway/route_table.h"
+#include "daemon/sessions.h"
 #include "daemon/throttle.h"
 
 namespace vpvm::daemon::gateway {
@@ -20,12 +22,17 @@ namespace vpvm::daemon::gateway {
 struct GatewayOptions {
   // Proxies whose X-Forwarded-For is believed (exact addresses, normalised).
   std::vector<std::string> trusted_proxies;
+  // JSON documents answered as they are to GET at their path, before any route and without a
+  // token (the OpenAPI document).
+  absl::flat_hash_map<std::string, std::string> documents;
+  // The web dashboard's pages, scripts and styles by path, each with its content type.
+  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> static_files;
 };
 
 class Gateway {
  public:
   Gateway(RouteTable routes, Dispatcher& dispatcher, FailureThrottle& throttle,
-          GatewayOptions options);
+          SessionStore& sessions, GatewayOptions options);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -35,11 +42,18 @@ class Gateway {
 
  private:
   HttpResponse Call(const RouteMatch& match, const HttpRequest& request) const;
+  // Sets or clears the session cookies after a sign-in or sign-out.
+  void AddSessionCookies(const google::protobuf::MethodDescriptor& method,
+                         google::protobuf::Message& response, const HttpRequest& request,
+                         HttpResponse& http) const;
 
   RouteTable routes_;
   Dispatcher& dispatcher_;
   FailureThrottle& throttle_;
   absl::flat_hash_set<std::string> trusted_proxies_;
+  absl::flat_hash_map<std::string, std::string> documents_;
+  absl::flat_hash_map<std::string, std::pair<std::string, std::string>> static_files_;
+  SessionStore& sessions_;
 };
 
 // The JSON error answer for `status`.

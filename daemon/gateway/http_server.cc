@@ -182,7 +182,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         static_cast<http::status>(response.status), version);
     out->set(http::field::server, "vpvmd");
     out->set(http::field::content_type, response.content_type);
-    for (const auto& [name, value] : response.headers) out->set(name, value);
+    for (const auto& [name, value] : response.headers) out->insert(name, value);
     out->keep_alive(keep_alive);
     out->body() = std::move(response.body);
     out->prepare_payload();

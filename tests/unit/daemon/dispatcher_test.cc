@@ -10,6 +10,16 @@
 namespace vpvm::daemon {
 namespace {
 
+// A call from `peer` presenting `secret`, with no dashboard session.
+IncomingCall Call(const google::protobuf::MethodDescriptor* method, std::string peer,
+                  std::optional<std::string> secret) {
+  IncomingCall call;
+  call.method = method;
+  call.peer = std::move(peer);
+  call.presented_secret = std::move(secret);
+  return call;
+}
+
 using ::testing::HasSubstr;
 
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
@@ -75,7 +85,7 @@ class DispatcherTest : public ::testing::Test {
     v1::GetVmRequest request;
     request.set_vm(vm);
     v1::Vm response;
-    return dispatcher_->Invoke({Method("vpvm.v1.VmService.GetVm"), peer, std::move(secret)},
+    return dispatcher_->Invoke(Call(Method("vpvm.v1.VmService.GetVm"), peer, std::move(secret)),
                                request, &response);
   }
 
@@ -98,10 +108,10 @@ TEST_F(DispatcherTest, AllowedCallReachesTheHandlerWithTheResolvedVm) {
   v1::GetVmRequest request;
   request.set_vm("web");
   v1::Vm response;
-  ASSERT_TRUE(
-      dispatcher_
-          ->Invoke({Method("vpvm.v1.VmService.GetVm"), "192.0.2.10", secret}, request, &response)
-          .ok());
+  ASSERT_TRUE(dispatcher_
+                  ->Invoke(Call(Method("vpvm.v1.VmService.GetVm"), "192.0.2.10", secret), request,
+                           &response)
+                  .ok());
   EXPECT_EQ(response.id(), "id-web");
 }
 
@@ -205,7 +215,7 @@ TEST_F(DispatcherTest, AuthenticatedCallsRecordLastUseWithoutWriting) {
 TEST_F(DispatcherTest, MethodWithoutDeclarationIsRefused) {
   v1::GetVmRequest request;
   v1::Vm response;
-  EXPECT_EQ(dispatcher_->Invoke({nullptr, "unix", std::nullopt}, request, &response).code(),
+  EXPECT_EQ(dispatcher_->Invoke(Call(nullptr, "unix", std::nullopt), request, &response).code(),
             absl::StatusCode::kPermissionDenied);
 }
 
@@ -216,11 +226,11 @@ TEST_F(DispatcherTest, AllowedMethodWithoutHandlerIsUnimplementedOnlyAfterTheGat
   const auto* update = Method("vpvm.v1.VmService.UpdateVm");
   const std::string op = Issue(auth::AccessLevel::kOperator, kWebOnly);
   const std::string admin = Issue(auth::AccessLevel::kAdmin, kWebOnly);
-  EXPECT_EQ(dispatcher_->Invoke({update, "unix", std::nullopt}, request, &response).code(),
+  EXPECT_EQ(dispatcher_->Invoke(Call(update, "unix", std::nullopt), request, &response).code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(dispatcher_->Invoke({update, "unix", op}, request, &response).code(),
+  EXPECT_EQ(dispatcher_->Invoke(Call(update, "unix", op), request, &response).code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(dispatcher_->Invoke({update, "unix", admin}, request, &response).code(),
+  EXPECT_EQ(dispatcher_->Invoke(Call(update, "unix", admin), request, &response).code(),
             absl::StatusCode::kUnimplemented);
 }
 
