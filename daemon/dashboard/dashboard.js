@@ -89,7 +89,9 @@ async function settingsPage() {
       document.getElementById("qr").src =
         "data:image/svg+xml;base64," + btoa(enrollment.qrCodeSvg);
       document.getElementById("tfa-secret").textContent = enrollment.secretBase32;
+      document.getElementById("tfa-uri").textContent = enrollment.otpauthUri;
       document.getElementById("enrollment").hidden = false;
+      document.getElementById("enroll").hidden = true;
       document.getElementById("confirm-code").focus();
       say("");
     } catch (error) {

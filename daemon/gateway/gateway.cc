@@ -216,6 +216,12 @@ HttpResponse Gateway::Call(const RouteMatch& match, const HttpRequest& request) 
   const absl::Status status = dispatcher_.Invoke(call, *rpc_request, rpc_response.get());
   if (!status.ok()) {
     HttpResponse response = ErrorResponse(status);
+    if (absl::IsUnauthenticated(status) && !call.session_id.empty()) {
+      // The session's token expired or is gone: the session ends for good, so that a later
+      // change to the token (a new expiry) does not bring it back.
+      sessions_.End(call.session_id);
+      response.headers = ClearedSessionCookies(request.tls);
+    }
     if (absl::IsResourceExhausted(status) && call.presented_secret.has_value()) {
       const absl::Duration wait = throttle_.RetryAfter(call.peer);
       response.headers.emplace_back("Retry-After",

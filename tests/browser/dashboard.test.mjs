@@ -155,6 +155,9 @@ test("sign in, enrol 2FA, sign in with a fresh code, reused code refused, master
     await page.waitForSelector("#enrollment:not([hidden])");
     const totpSecret = (await page.textContent("#tfa-secret")).trim();
     assert.match(totpSecret, /^[A-Z2-7]{16,}$/);
+    const uri = (await page.textContent("#tfa-uri")).trim();
+    assert.ok(uri.startsWith("otpauth://totp/vpvm:Browser%20user"), uri);
+    assert.ok(uri.includes(`secret=${totpSecret}`), uri);
     const qrLoaded = await page.$eval("#qr", (img) => img.complete && img.naturalWidth > 0);
     assert.ok(qrLoaded, "the QR code image renders");
     await shot(page, "dashboard-enrolment");

@@ -236,6 +236,40 @@ class SessionEndsTest(SessionTestCase):
                 self.assertEqual(browser("GET", "/v1/session")[0], 401)
 
 
+    def session_status(self, session_id):
+        """GET /v1/session with this session cookie alone, whatever the jar holds."""
+        done = subprocess.run(
+            ["curl", "-sS", "--cacert", self.browser.cacert, "--resolve",
+             f"localhost:{self.browser.port}:127.0.0.1", "-H", f"Cookie: vpvm_session={session_id}",
+             "-o", "/dev/null", "-w", "%{http_code}",
+             f"https://localhost:{self.browser.port}/v1/session"],
+            capture_output=True, text=True, timeout=30, check=True)
+        return int(done.stdout)
+
+    def test_a_token_that_expires_ends_its_sessions_for_good(self):
+        expiring = create(self.master, "expiring", ADMIN, expire_seconds=int(time.time()) + 2)
+        self.assertEqual(self.browser.sign_in(expiring.secret)[0], 200)
+        session_id = self.browser.cookie("vpvm_session")
+        self.assertEqual(self.session_status(session_id), 200)
+        deadline = time.time() + 10
+        while True:  # until the expiry has passed; the token itself is not changed
+            status, answer = self.browser("GET", "/v1/session")
+            if status != 200 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(status, 401, answer)
+        self.assertIn("expired", answer["error"]["message"])
+        self.assertTrue(any(c.startswith("vpvm_session=;") for c in self.browser.set_cookies))
+        # A new expiry revives the token, not the session.
+        request = API.message("vpvm.v1.UpdateTokenRequest", token_id=expiring.token.token_id)
+        request.expire_time.seconds = int(time.time()) + 3600
+        request.update_mask.paths.append("expire_time")
+        code, _, details, _ = self.master.call("vpvm.v1.TokenService.UpdateToken", request)
+        self.assertEqual(code.name, "OK", details)
+        self.assertEqual(self.session_status(session_id), 401)
+        self.assertEqual(Browser(self.daemon).sign_in(expiring.secret)[0], 200)
+
+
 class SignInThrottleTest(SessionTestCase):
     daemon_args = ["--auth-burst", "2", "--auth-refill", "3600"]
 
