@@ -63,6 +63,8 @@ class AccessTokens : public QObject {
   Q_INVOKABLE void revoke(const QString& token_id);
   Q_INVOKABLE void disableTwoFactor(const QString& token_id);
   Q_INVOKABLE void trustServer();
+  // Lets go of the daemon (a daemon stopping waits for its clients); the next call reconnects.
+  Q_INVOKABLE void closeConnection() { runner_.Close(); }
   Q_INVOKABLE void dismissError();
   Q_INVOKABLE void copyToClipboard(const QString& text) const;
   // Recomputes relative times ("3 minutes ago"); runs every 30 seconds by itself.

@@ -33,6 +33,11 @@ CallRunner::~CallRunner() {
   connection_.reset();
 }
 
+void CallRunner::Close() {
+  QMetaObject::invokeMethod(
+      worker_, [this] { connection_.reset(); }, Qt::BlockingQueuedConnection);
+}
+
 void CallRunner::TrustFingerprint(const std::string& fingerprint) {
   QMetaObject::invokeMethod(worker_, [this, fingerprint] {
     settings_.fingerprint = fingerprint;

@@ -41,6 +41,9 @@ class CallRunner : public QObject {
         });
   }
 
+  // Closes the connection once the call in flight, if any, is done; the next call opens a new one.
+  void Close();
+
   // Pins `fingerprint` for the remote server and uses it from the next call on: what the user
   // chose after being shown an unknown certificate.
   void TrustFingerprint(const std::string& fingerprint);
@@ -57,9 +60,12 @@ class CallRunner : public QObject {
     absl::Status opened = EnsureOpen();
     if (!opened.ok()) return opened;
     absl::StatusOr<Result> result = call(*connection_);
-    // The library says best why a daemon cannot be reached when it connects afresh.
     if (!result.ok() && result.status().code() == absl::StatusCode::kUnavailable) {
+      // The library says best why a daemon cannot be reached when it connects afresh; the call
+      // itself is not sent again, since it may have been carried out.
       connection_.reset();
+      absl::Status reopened = EnsureOpen();
+      if (!reopened.ok()) return reopened;
     }
     return result;
   }

@@ -170,6 +170,11 @@ QString HumanError(const absl::Status& status, const QString& action) {
       if (status.GetPayload(client::kCertificateProblem)) return Sentence(message);
       return Sentence(message) + QStringLiteral(" Check that vpvmd is running.");
     case absl::StatusCode::kUnauthenticated:
+      // The client library's own finding, before anything reached the daemon.
+      if (message.startsWith("no token") || message.startsWith("cannot read") ||
+          message.startsWith("the token")) {
+        return QStringLiteral("This window has no token to present: ") + Sentence(message);
+      }
       return QStringLiteral("vpvmd did not accept the token this window uses: ") +
              Sentence(message);
     case absl::StatusCode::kPermissionDenied:

@@ -7,6 +7,9 @@ import QtQuick.Layouts
 Rectangle {
     id: view
     required property QtObject backend
+    readonly property alias createSheet: createSheet
+    readonly property alias revealSheet: reveal
+    readonly property alias confirmSheet: confirm
     color: Theme.window
 
     ColumnLayout {

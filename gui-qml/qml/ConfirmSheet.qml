@@ -11,6 +11,14 @@ Dialog {
     property var action: null
     objectName: "confirmSheet"
     modal: true
+    enter: Transition {
+        enabled: Theme.animations
+        NumberAnimation { property: "opacity"; from: 0; to: 1; duration: 120 }
+    }
+    exit: Transition {
+        enabled: Theme.animations
+        NumberAnimation { property: "opacity"; from: 1; to: 0; duration: 100 }
+    }
     anchors.centerIn: Overlay.overlay
     width: 460
 

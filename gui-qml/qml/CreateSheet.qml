@@ -9,6 +9,14 @@ Dialog {
     objectName: "createSheet"
     title: qsTr("Create Token")
     modal: true
+    enter: Transition {
+        enabled: Theme.animations
+        NumberAnimation { property: "opacity"; from: 0; to: 1; duration: 120 }
+    }
+    exit: Transition {
+        enabled: Theme.animations
+        NumberAnimation { property: "opacity"; from: 1; to: 0; duration: 100 }
+    }
     anchors.centerIn: Overlay.overlay
     width: Math.min(620, (parent ? parent.width : 620) - 40)
     height: Math.min(implicitHeight, (parent ? parent.height : 700) - 40)

@@ -12,6 +12,14 @@ Dialog {
     objectName: "revealSheet"
     title: rotated ? qsTr("New Secret for “%1”").arg(label) : qsTr("Token “%1” Created").arg(label)
     modal: true
+    enter: Transition {
+        enabled: Theme.animations
+        NumberAnimation { property: "opacity"; from: 0; to: 1; duration: 120 }
+    }
+    exit: Transition {
+        enabled: Theme.animations
+        NumberAnimation { property: "opacity"; from: 1; to: 0; duration: 100 }
+    }
     anchors.centerIn: Overlay.overlay
     width: 580
     closePolicy: Popup.NoAutoClose

@@ -3,6 +3,8 @@ import QtQuick
 
 // Colours and sizes the window shares.
 QtObject {
+    // Tests turn the sheets' transitions off.
+    property bool animations: true
     readonly property color window: "#f6f7f9"
     readonly property color sidebar: "#eef0f3"
     readonly property color panel: "#ffffff"

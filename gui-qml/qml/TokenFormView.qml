@@ -160,7 +160,6 @@ ColumnLayout {
                 objectName: "expiryField"
                 implicitWidth: 130
                 placeholderText: "YYYY-MM-DD"
-                inputMask: "9999-99-99"
                 text: formView.form.expiryDate
                 onTextEdited: formView.form.expiryDate = text
             }
