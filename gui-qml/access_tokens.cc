@@ -2,6 +2,7 @@
 
 #include <QClipboard>
 #include <QGuiApplication>
+#include <QRegularExpression>
 
 #include "gui-qml/token_text.h"
 
@@ -131,7 +132,7 @@ void AccessTokens::submitCreate() {
       std::function([this](absl::StatusOr<v1::CreateTokenResponse> created) {
         AddBusy(-1);
         if (!created.ok()) {
-          SetFormError(HumanError(created.status(), "Could not create the token"));
+          RefuseForm(created.status(), "Could not create the token");
           return;
         }
         emit formAccepted();
@@ -254,6 +255,19 @@ void AccessTokens::revoke(const QString& token_id) {
         if (selected_id_ == token_id) SetSelected(std::nullopt);
         refresh();
       }));
+}
+
+void AccessTokens::RefuseForm(const absl::Status& status, const QString& action) {
+  // The daemon names VMs by id; the person chose them by name.
+  QString message = HumanError(status, action);
+  static const QRegularExpression kVmId(QStringLiteral("vm_[a-z0-9]+"));
+  for (const QRegularExpressionMatch& match : kVmId.globalMatch(message)) {
+    const QString name = vms_.nameOf(match.captured());
+    if (!name.isEmpty()) message.replace(match.captured(), name);
+  }
+  SetFormError(message);
+  // A VM deleted meanwhile is then shown as gone, so that it can be unchosen.
+  if (status.code() == absl::StatusCode::kInvalidArgument) LoadVms();
 }
 
 void AccessTokens::LoadVms() {

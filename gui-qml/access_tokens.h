@@ -124,6 +124,8 @@ class AccessTokens : public QObject {
                                                                   const Request&, v1::Token*),
                    const QString& token_id, const QString& failure);
 
+  // Shows why the daemon refused the create or edit form, which stays as typed.
+  void RefuseForm(const absl::Status& status, const QString& action);
   void LoadVms();
   void ApplyListing(absl::StatusOr<v1::ListTokensResponse> listing, int generation);
   void SetSelected(std::optional<v1::Token> token);

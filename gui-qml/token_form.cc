@@ -25,7 +25,7 @@ void TokenForm::Reset() {
   label_.clear();
   all_vms_ = true;
   vm_ids_.clear();
-  missing_vms_.clear();
+  recorded_names_.clear();
   level_ = "operator";
   never_expires_ = true;
   expiry_date_ = QDate::currentDate().addDays(30).toString(Qt::ISODate);
@@ -43,7 +43,7 @@ void TokenForm::Load(const v1::Token& token) {
   for (const QVariant& vm : view["vms"].toList()) {
     const QVariantMap ref = vm.toMap();
     vm_ids_ << ref["id"].toString();
-    if (ref["missing"].toBool()) missing_vms_ << ref;
+    recorded_names_.insert(ref["id"].toString(), ref["name"].toString());
   }
   level_ = view["level"].toString();
   never_expires_ = !token.has_expire_time();

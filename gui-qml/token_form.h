@@ -8,9 +8,9 @@
 // not resend a VM list that may hold VMs deleted since).
 
 #include <QDate>
+#include <QHash>
 #include <QObject>
 #include <QStringList>
-#include <QVariantList>
 #include <optional>
 
 #include "absl/status/statusor.h"
@@ -23,8 +23,6 @@ class TokenForm : public QObject {
   Q_PROPERTY(QString label READ label WRITE setLabel NOTIFY changed)
   Q_PROPERTY(bool allVms READ allVms WRITE setAllVms NOTIFY changed)
   Q_PROPERTY(QStringList vmIds READ vmIds NOTIFY changed)
-  // VMs of the token being edited that no longer exist: [{id, name}].
-  Q_PROPERTY(QVariantList missingVms READ missingVms NOTIFY changed)
   Q_PROPERTY(QString level READ level WRITE setLevel NOTIFY changed)
   Q_PROPERTY(bool neverExpires READ neverExpires WRITE setNeverExpires NOTIFY changed)
   Q_PROPERTY(QString expiryDate READ expiryDate WRITE setExpiryDate NOTIFY changed)
@@ -43,6 +41,8 @@ class TokenForm : public QObject {
   // Filled from `token`, for editing it.
   void Load(const v1::Token& token);
 
+  // The name the edited token records for VM `id`; "" when it does not list it.
+  Q_INVOKABLE QString recordedVmName(const QString& id) const { return recorded_names_.value(id); }
   Q_INVOKABLE bool isVmChecked(const QString& id) const { return vm_ids_.contains(id); }
   Q_INVOKABLE void setVmChecked(const QString& id, bool checked);
   // Sets the expiry to `days` from today (the quick choices beside the date field).
@@ -60,7 +60,6 @@ class TokenForm : public QObject {
   bool allVms() const { return all_vms_; }
   void setAllVms(bool all_vms);
   QStringList vmIds() const { return vm_ids_; }
-  QVariantList missingVms() const { return missing_vms_; }
   QString level() const { return level_; }
   void setLevel(const QString& level);
   bool neverExpires() const { return never_expires_; }
@@ -92,7 +91,7 @@ class TokenForm : public QObject {
   QString label_;
   bool all_vms_ = true;
   QStringList vm_ids_;
-  QVariantList missing_vms_;
+  QHash<QString, QString> recorded_names_;
   QString level_;
   bool never_expires_ = true;
   QString expiry_date_;

@@ -168,7 +168,8 @@ QString HumanError(const absl::Status& status, const QString& action) {
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
       if (status.GetPayload(client::kCertificateProblem)) return Sentence(message);
-      return Sentence(message) + QStringLiteral(" Check that vpvmd is running.");
+      if (message.contains("running")) return Sentence(message);
+      return Sentence(message) + QStringLiteral(" Is vpvmd running?");
     case absl::StatusCode::kUnauthenticated:
       // The client library's own finding, before anything reached the daemon.
       if (message.startsWith("no token") || message.startsWith("cannot read") ||

@@ -34,16 +34,17 @@ QHash<int, QByteArray> VmListModel::roleNames() const {
   return {{kIdRole, "vmId"}, {kNameRole, "name"}, {kStateRole, "vmState"}};
 }
 
-QString VmListModel::nameOf(const QString& id) const {
-  for (const v1::Vm& vm : vms_) {
-    if (QString::fromStdString(vm.id()) == id) return QString::fromStdString(vm.name());
-  }
-  return {};
+bool VmListModel::contains(const QString& id) const {
+  const std::string wanted = id.toStdString();
+  return std::any_of(vms_.begin(), vms_.end(), [&](const v1::Vm& vm) { return vm.id() == wanted; });
 }
 
 void VmListModel::Replace(std::vector<v1::Vm> vms) {
   std::sort(vms.begin(), vms.end(),
             [](const v1::Vm& a, const v1::Vm& b) { return a.name() < b.name(); });
+  for (const v1::Vm& vm : vms) {
+    known_names_.insert(QString::fromStdString(vm.id()), QString::fromStdString(vm.name()));
+  }
   beginResetModel();
   vms_ = std::move(vms);
   endResetModel();

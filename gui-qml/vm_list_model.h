@@ -1,6 +1,8 @@
 #pragma once
 
-// The host's VMs, for the checklist of the token forms: id, name and state, sorted by name.
+// The host's VMs, for the checklist of the token forms: id, name and state, sorted by name. It
+// remembers the names of VMs listed before, so that a VM deleted while a form is open is still
+// called by its name.
 
 #include <QAbstractListModel>
 #include <vector>
@@ -22,7 +24,9 @@ class VmListModel : public QAbstractListModel {
   QVariant data(const QModelIndex& index, int role) const override;
   QHash<int, QByteArray> roleNames() const override;
 
-  Q_INVOKABLE QString nameOf(const QString& id) const;
+  Q_INVOKABLE bool contains(const QString& id) const;
+  // The VM's name, listed now or before; "" when never seen.
+  Q_INVOKABLE QString nameOf(const QString& id) const { return known_names_.value(id); }
 
   void Replace(std::vector<v1::Vm> vms);
 
@@ -31,6 +35,7 @@ class VmListModel : public QAbstractListModel {
 
  private:
   std::vector<v1::Vm> vms_;
+  QHash<QString, QString> known_names_;
 };
 
 }  // namespace vpvm::gui

@@ -3,23 +3,13 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // Asks before an action that cannot be taken back (rotate, revoke, turning off 2FA).
-Dialog {
+Sheet {
     id: sheet
     property alias message: text.text
     property string confirmText: qsTr("OK")
     property bool destructive: false
     property var action: null
     objectName: "confirmSheet"
-    modal: true
-    enter: Transition {
-        enabled: Theme.animations
-        NumberAnimation { property: "opacity"; from: 0; to: 1; duration: 120 }
-    }
-    exit: Transition {
-        enabled: Theme.animations
-        NumberAnimation { property: "opacity"; from: 1; to: 0; duration: 100 }
-    }
-    anchors.centerIn: Overlay.overlay
     width: 460
 
     function ask(title, message, confirmText, destructive, action) {
@@ -43,6 +33,8 @@ Dialog {
     }
 
     footer: DialogButtonBox {
+        background: null
+        padding: 14
         Button {
             text: qsTr("Cancel")
             DialogButtonBox.buttonRole: DialogButtonBox.RejectRole

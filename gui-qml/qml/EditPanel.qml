@@ -29,10 +29,9 @@ Flickable {
         }
         RowLayout {
             spacing: 8
-            Button {
+            PrimaryButton {
                 objectName: "saveButton"
                 text: qsTr("Save Changes")
-                highlighted: true
                 enabled: !panel.backend.busy
                 onClicked: panel.backend.submitEdit()
             }

@@ -3,7 +3,7 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // Shows a new secret once, after create or rotate, with a copy button and a clear warning.
-Dialog {
+Sheet {
     id: sheet
     required property QtObject backend
     property string label
@@ -11,16 +11,6 @@ Dialog {
     property bool rotated: false
     objectName: "revealSheet"
     title: rotated ? qsTr("New Secret for “%1”").arg(label) : qsTr("Token “%1” Created").arg(label)
-    modal: true
-    enter: Transition {
-        enabled: Theme.animations
-        NumberAnimation { property: "opacity"; from: 0; to: 1; duration: 120 }
-    }
-    exit: Transition {
-        enabled: Theme.animations
-        NumberAnimation { property: "opacity"; from: 1; to: 0; duration: 100 }
-    }
-    anchors.centerIn: Overlay.overlay
     width: 580
     closePolicy: Popup.NoAutoClose
 
@@ -70,30 +60,29 @@ Dialog {
             color: Theme.active
             text: qsTr("Copied to the clipboard.")
         }
-        Rectangle {
+        Label {
+            objectName: "secretWarning"
             Layout.fillWidth: true
-            implicitHeight: warning.implicitHeight + 16
-            radius: Theme.radius
-            color: Theme.warningSoft
-            border.color: Theme.warning
-            Text {
-                id: warning
-                anchors.fill: parent
-                anchors.margins: 8
-                wrapMode: Text.WordWrap
-                color: "#9a4a00"
-                font.bold: true
-                text: "▲ " + qsTr("This secret will not be shown again. Copy it and store it "
-                                  + "safely now; vpvmd keeps only a hash of it.")
+            padding: 8
+            wrapMode: Text.WordWrap
+            color: "#9a4a00"
+            font.bold: true
+            text: "▲ " + qsTr("This secret will not be shown again. Copy it and store it "
+                              + "safely now; vpvmd keeps only a hash of it.")
+            background: Rectangle {
+                radius: Theme.radius
+                color: Theme.warningSoft
+                border.color: Theme.warning
             }
         }
     }
 
     footer: DialogButtonBox {
-        Button {
+        background: null
+        padding: 14
+        PrimaryButton {
             objectName: "doneButton"
             text: qsTr("Done")
-            highlighted: true
             DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
         }
     }

@@ -24,10 +24,9 @@ Rectangle {
                 font.pixelSize: 18
                 font.bold: true
             }
-            Button {
+            PrimaryButton {
                 objectName: "newTokenButton"
                 text: qsTr("+ New Token")
-                highlighted: true
                 onClicked: sidebar.newToken()
             }
         }

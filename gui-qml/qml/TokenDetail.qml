@@ -71,25 +71,22 @@ Flickable {
                     font.pixelSize: 14
                 }
             }
-            Rectangle {
+            Label {
                 objectName: "missingVmWarning"
                 visible: (detail.token.missingCount ?? 0) > 0
                 Layout.fillWidth: true
-                implicitHeight: warningText.implicitHeight + 14
-                radius: Theme.radius
-                color: Theme.warningSoft
-                border.color: Theme.warning
-                Text {
-                    id: warningText
-                    anchors.fill: parent
-                    anchors.margins: 7
-                    wrapMode: Text.WordWrap
-                    color: Theme.warning
-                    font.pixelSize: 13
-                    text: "▲ " + ((detail.token.missingCount ?? 0) === 1
-                                  ? qsTr("1 listed VM no longer exists.")
-                                  : qsTr("%1 listed VMs no longer exist.").arg(detail.token.missingCount))
-                          + " " + qsTr("A new VM with the same name gains no access.")
+                padding: 7
+                wrapMode: Text.WordWrap
+                color: Theme.warning
+                font.pixelSize: 13
+                text: "▲ " + ((detail.token.missingCount ?? 0) === 1
+                              ? qsTr("1 listed VM no longer exists.")
+                              : qsTr("%1 listed VMs no longer exist.").arg(detail.token.missingCount))
+                      + " " + qsTr("A new VM with the same name gains no access.")
+                background: Rectangle {
+                    radius: Theme.radius
+                    color: Theme.warningSoft
+                    border.color: Theme.warning
                 }
             }
         }

@@ -70,19 +70,25 @@ ColumnLayout {
                             onToggled: formView.form.setVmChecked(vmId, checked)
                         }
                     }
+                    // Chosen VMs the host no longer has: shown, so they can be unchosen.
                     Repeater {
-                        model: formView.form.missingVms
+                        model: formView.form.vmIds.filter(
+                                   id => formView.backend.vms.count >= 0
+                                         && !formView.backend.vms.contains(id))
                         delegate: CheckBox {
-                            required property var modelData
-                            text: "⚠ " + modelData.name + "  ·  " + qsTr("no longer exists")
+                            required property string modelData
+                            objectName: "missing_" + modelData
+                            text: "⚠ " + (formView.form.recordedVmName(modelData)
+                                          || formView.backend.vms.nameOf(modelData) || modelData)
+                                  + "  ·  " + qsTr("no longer exists")
                             palette.windowText: Theme.warning
-                            checked: formView.form.vmIds.indexOf(modelData.id) >= 0
-                            onToggled: formView.form.setVmChecked(modelData.id, checked)
+                            checked: true
+                            onToggled: formView.form.setVmChecked(modelData, checked)
                         }
                     }
                     Text {
                         visible: formView.backend.vms.count === 0
-                                 && formView.form.missingVms.length === 0
+                                 && formView.form.vmIds.length === 0
                         padding: 6
                         color: Theme.muted
                         text: qsTr("This host has no VMs yet.")
@@ -180,21 +186,18 @@ ColumnLayout {
         }
     }
 
-    Rectangle {
+    Label {
         objectName: "formError"
         visible: formView.backend.formError !== ""
         Layout.fillWidth: true
-        implicitHeight: formErrorText.implicitHeight + 14
-        radius: Theme.radius
-        color: Theme.dangerSoft
-        border.color: Theme.danger
-        Text {
-            id: formErrorText
-            anchors.fill: parent
-            anchors.margins: 7
-            wrapMode: Text.WordWrap
-            color: Theme.danger
-            text: formView.backend.formError
+        padding: 7
+        wrapMode: Text.WordWrap
+        color: Theme.danger
+        text: formView.backend.formError
+        background: Rectangle {
+            radius: Theme.radius
+            color: Theme.dangerSoft
+            border.color: Theme.danger
         }
     }
 }

@@ -41,13 +41,25 @@ Rectangle {
                 font.bold: true
                 elide: Text.ElideRight
             }
-            Text {
+            RowLayout {
                 Layout.fillWidth: true
-                text: (row.vmScopeText === "All VMs" ? "★ " : "") + row.vmScopeText
-                      + (row.missingCount > 0 ? "  ⚠" : "")
-                color: Theme.muted
-                font.pixelSize: 12
-                elide: Text.ElideRight
+                spacing: 6
+                Text {
+                    Layout.fillWidth: implicitWidth > parent.width - 20
+                    text: (row.vmScopeText === "All VMs" ? "★ " : "") + row.vmScopeText
+                    color: Theme.muted
+                    font.pixelSize: 12
+                    elide: Text.ElideRight
+                }
+                Text {
+                    objectName: "missingMark"
+                    visible: row.missingCount > 0
+                    text: "⚠"
+                    color: Theme.warning
+                    font.pixelSize: 13
+                    font.bold: true
+                }
+                Item { Layout.fillWidth: true }
             }
         }
         Badge {

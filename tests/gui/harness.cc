@@ -67,6 +67,12 @@ bool Harness::disableToken(const QString& tokenId) {
   return daemon_->SetDisabled(tokenId.toStdString(), true).ok();
 }
 
+bool Harness::enrollTwoFactor(const QString& secret) {
+  absl::Status enrolled = daemon_->EnrollTwoFactor(secret.toStdString());
+  if (!enrolled.ok()) qWarning() << "EnrollTwoFactor:" << enrolled.ToString().c_str();
+  return enrolled.ok();
+}
+
 QVariantMap Harness::storedToken(const QString& tokenId) {
   absl::StatusOr<v1::Token> token = daemon_->GetToken(tokenId.toStdString());
   if (!token.ok()) return {};
@@ -77,7 +83,8 @@ QVariantMap Harness::storedToken(const QString& tokenId) {
           {"allVms", token->vm_scope().all_vms()},
           {"vmNames", names},
           {"extended", token->extended_permissions_size()},
-          {"disabled", token->disabled()}};
+          {"disabled", token->disabled()},
+          {"twoFactor", token->two_factor_enabled()}};
 }
 
 bool Harness::accepts(const QString& secret) { return daemon_->Accepts(secret.toStdString()); }

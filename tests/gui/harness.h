@@ -34,8 +34,9 @@ class Harness : public QObject {
   Q_INVOKABLE QVariantMap createToken(const QString& label, bool admin, const QStringList& vms,
                                       int expiresInSeconds);
   Q_INVOKABLE bool disableToken(const QString& tokenId);
-  // What the daemon stored: {label, level, allVms, vmNames, extended (count), disabled}; empty
-  // when it has no such token.
+  Q_INVOKABLE bool enrollTwoFactor(const QString& secret);
+  // What the daemon stored: {label, level, allVms, vmNames, extended (count), disabled,
+  // twoFactor}; empty when it has no such token.
   Q_INVOKABLE QVariantMap storedToken(const QString& tokenId);
   Q_INVOKABLE bool accepts(const QString& secret);
 

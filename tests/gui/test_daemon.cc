@@ -7,7 +7,11 @@
 #include <QThread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "libauth/base32.h"
+#include "libauth/totp.h"
+#include "vpvm/v1/session_service.grpc.pb.h"
 #include "vpvm/v1/system_service.grpc.pb.h"
 #include "vpvm/v1/token_service.grpc.pb.h"
 #include "vpvm/v1/vm_service.grpc.pb.h"
@@ -132,11 +136,31 @@ absl::StatusOr<v1::Token> TestDaemon::SetDisabled(const std::string& token_id, b
   return master->Call(stub, &v1::TokenService::Stub::EnableToken, request);
 }
 
-bool TestDaemon::Accepts(const std::string& secret) {
+absl::StatusOr<std::unique_ptr<client::Connection>> TestDaemon::ConnectAs(
+    const std::string& secret) {
   client::ConnectionSettings settings = Settings();
   settings.token = secret;
-  absl::StatusOr<std::unique_ptr<client::Connection>> connection =
-      client::Connection::Open(settings, std::nullopt);
+  return client::Connection::Open(settings, std::nullopt);
+}
+
+absl::Status TestDaemon::EnrollTwoFactor(const std::string& secret) {
+  VPVM_ASSIGN_OR_RETURN(std::unique_ptr<client::Connection> holder, ConnectAs(secret));
+  v1::SessionService::Stub stub(holder->channel());
+  VPVM_ASSIGN_OR_RETURN(v1::BeginTwoFactorEnrollmentResponse begun,
+                        holder->Call(stub, &v1::SessionService::Stub::BeginTwoFactorEnrollment,
+                                     v1::BeginTwoFactorEnrollmentRequest()));
+  VPVM_ASSIGN_OR_RETURN(std::string key, auth::Base32Decode(begun.secret_base32()));
+  v1::ConfirmTwoFactorEnrollmentRequest confirm;
+  VPVM_ASSIGN_OR_RETURN(*confirm.mutable_code(), auth::TotpCode(key, absl::Now()));
+  VPVM_ASSIGN_OR_RETURN(
+      v1::TwoFactorStatus status,
+      holder->Call(stub, &v1::SessionService::Stub::ConfirmTwoFactorEnrollment, confirm));
+  if (!status.enabled()) return absl::InternalError("2FA not enabled after a valid code");
+  return absl::OkStatus();
+}
+
+bool TestDaemon::Accepts(const std::string& secret) {
+  absl::StatusOr<std::unique_ptr<client::Connection>> connection = ConnectAs(secret);
   if (!connection.ok()) return false;
   v1::SystemService::Stub stub((*connection)->channel());
   return (*connection)

@@ -45,11 +45,15 @@ class TestDaemon {
                                                       int expires_in_seconds = 0);
   absl::StatusOr<v1::Token> GetToken(const std::string& token_id);
   absl::StatusOr<v1::Token> SetDisabled(const std::string& token_id, bool disabled);
+  // Enrols the token `secret` in 2FA as its holder would (over the API, with a code computed
+  // from the key the daemon hands out).
+  absl::Status EnrollTwoFactor(const std::string& secret);
   // Whether the daemon accepts `secret` as a token.
   bool Accepts(const std::string& secret);
 
  private:
   absl::StatusOr<client::Connection*> Master();
+  absl::StatusOr<std::unique_ptr<client::Connection>> ConnectAs(const std::string& secret);
 
   std::unique_ptr<QTemporaryDir> dir_;
   QProcess process_;

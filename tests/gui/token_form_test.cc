@@ -129,7 +129,7 @@ TEST(TokenFormTest, AnEditNamesOnlyTheFieldsThatChanged) {
   TokenForm form;
   form.Load(ListedOperatorToken());
   EXPECT_TRUE(form.editing());
-  EXPECT_EQ(form.missingVms().size(), 1);
+  EXPECT_EQ(form.recordedVmName("vm_gone0000000"), "gone");
   // An expired token's past expiry is no problem while it is left alone.
   EXPECT_EQ(form.problem(), "");
   absl::StatusOr<v1::UpdateTokenRequest> unchanged = form.ToUpdateRequest();
@@ -178,9 +178,10 @@ TEST(TokenTextTest, ErrorsInWordsForAPerson) {
   EXPECT_EQ(HumanError(absl::NotFoundError("no token tok_x"), "Could not revoke the token"),
             "Could not revoke the token: the token no longer exists; it may have been revoked "
             "elsewhere.");
-  EXPECT_TRUE(
-      HumanError(absl::UnavailableError("cannot reach the local vpvmd (/s): no socket"), "x")
-          .startsWith("Cannot reach the local vpvmd (/s): no socket. Check that vpvmd"));
+  EXPECT_EQ(HumanError(absl::UnavailableError("lost the local vpvmd (/s): Socket closed"), "x"),
+            "Lost the local vpvmd (/s): Socket closed. Is vpvmd running?");
+  EXPECT_EQ(HumanError(absl::UnavailableError("cannot reach it: is vpvmd running?"), "x"),
+            "Cannot reach it: is vpvmd running?");
 }
 
 }  // namespace

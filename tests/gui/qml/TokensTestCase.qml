@@ -40,6 +40,23 @@ TestCase {
         harness.stopDaemon()
     }
 
+    // Tokens of every status on a host with VMs, one of which is deleted; returns CI Pipeline's
+    // secret.
+    function populate() {
+        verify(harness.createVm("web-1") !== "")
+        verify(harness.createVm("db-main") !== "")
+        verify(harness.createVm("staging") !== "")
+        const ci = harness.createToken("CI Pipeline", false, ["web-1", "db-main", "staging"],
+                                       30 * 86400)
+        harness.createToken("Admin Tool", true, [], 0)
+        const monitoring = harness.createToken("Monitoring", false, [], 0)
+        verify(harness.disableToken(monitoring.tokenId))
+        harness.createToken("Nightly backup", false, ["db-main"], 90 * 86400)
+        harness.createToken("Old script", false, ["web-1"], 1)
+        verify(harness.deleteVm("staging"))
+        return ci.secret
+    }
+
     // Lists again and waits for the answer.
     function relist() {
         const before = backend.listings

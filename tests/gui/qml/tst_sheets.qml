@@ -36,9 +36,11 @@ TokensTestCase {
     }
 
     function test_create_an_admin_token_and_reveal_its_secret() {
+        populate()
+        relist()
         const sheet = openCreateSheet()
         const form = sheet.contentItem
-        typeInto(find(form, "labelField"), "Admin Tool")
+        typeInto(find(form, "labelField"), "Release automation")
         click(form, "adminRadio")
         click(form, "templatesCheck")
         click(form, "imagesCheck")
@@ -50,19 +52,20 @@ TokensTestCase {
         verify(!sheet.visible)
         const secret = find(reveal.contentItem, "secretField").text
         verify(secret.startsWith("vpvm_"), secret)
-        compare(reveal.title, "Token “Admin Tool” Created")
+        compare(reveal.title, "Token “Release automation” Created")
         verify(harness.accepts(secret))
+        verify(find(reveal.contentItem, "secretWarning").text.indexOf("will not be shown again") > 0)
         screenshot("reveal")
 
         click(reveal.footer, "doneButton")
         tryCompare(reveal, "visible", false)
         compare(reveal.secret, "")
-        tryCompare(backend.selected, "label", "Admin Tool")
+        tryCompare(backend.selected, "label", "Release automation")
         const stored = harness.storedToken(backend.selectedId)
         compare(stored.level, "admin")
         compare(stored.allVms, true)
         compare(stored.extended, 2)
-        tryVerify(() => row("Admin Tool") !== null, timeout)
+        tryVerify(() => row("Release automation") !== null, timeout)
     }
 
     function test_create_an_operator_token_on_chosen_vms() {
@@ -101,12 +104,20 @@ TokensTestCase {
         click(sheet.footer, "createButton")
         const error = find(form, "formError")
         tryVerify(() => error.visible, timeout)
-        verify(backend.formError.startsWith("Could not create the token: Unknown VM"),
-               backend.formError)
+        compare(backend.formError, "Could not create the token: Unknown VM \"web-1\".")
+        // Shown as gone, still chosen; unchoosing it leaves no VM, which is said before sending.
+        const goneName = "missing_" + backend.form.vmIds[0]
+        tryVerify(() => findChild(form, goneName) !== null, timeout, "the VM shown as gone")
+        const gone = find(form, goneName)
+        verify(gone.text.indexOf("web-1") >= 0, gone.text)
         verify(sheet.opened)
         compare(find(form, "labelField").text, "Too late")
         verify(!view.revealSheet.visible)
         screenshot("create-refused")
+        click(form, "missing_" + backend.form.vmIds[0])
+        compare(backend.form.vmIds.length, 0)
+        click(sheet.footer, "createButton")
+        compare(backend.formError, "Choose at least one VM, or All VMs.")
     }
 
     function test_a_label_is_asked_for_before_anything_is_sent() {
@@ -198,5 +209,18 @@ TokensTestCase {
         compare(backend.selectedId, "")
         verify(!find(view, "tokenDetail").visible)
         verify(!harness.accepts(token.secret))
+    }
+
+    function test_turning_off_two_factor_auth_asks_first() {
+        const token = harness.createToken("Dashboard user", false, [], 0)
+        verify(harness.enrollTwoFactor(token.secret))
+        relist()
+        selectRow("Dashboard user")
+        const button = find(view, "disableTwoFactorButton")
+        verify(button.visible)
+        click(view, "disableTwoFactorButton")
+        confirm()
+        tryVerify(() => !button.visible, timeout)
+        compare(harness.storedToken(token.tokenId).twoFactor, false)
     }
 }
