@@ -43,23 +43,22 @@ Rectangle {
             }
             RowLayout {
                 Layout.fillWidth: true
-                spacing: 6
-                Text {
-                    Layout.fillWidth: implicitWidth > parent.width - 20
-                    text: (row.vmScopeText === "All VMs" ? "★ " : "") + row.vmScopeText
-                    color: Theme.muted
-                    font.pixelSize: 12
-                    elide: Text.ElideRight
-                }
+                spacing: 4
                 Text {
                     objectName: "missingMark"
                     visible: row.missingCount > 0
                     text: "⚠"
                     color: Theme.warning
-                    font.pixelSize: 13
+                    font.pixelSize: 12
                     font.bold: true
                 }
-                Item { Layout.fillWidth: true }
+                Text {
+                    Layout.fillWidth: true
+                    text: (row.vmScopeText === "All VMs" ? "★ " : "") + row.vmScopeText
+                    color: Theme.muted
+                    font.pixelSize: 12
+                    elide: Text.ElideRight
+                }
             }
         }
         Badge {

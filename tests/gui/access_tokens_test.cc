@@ -4,7 +4,9 @@
 
 #include "gui-qml/access_tokens.h"
 
+#include <QFile>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "gtest/gtest.h"
@@ -315,6 +317,42 @@ TEST_F(AccessTokensTest, SaysWhenTheDaemonCannotBeReached) {
       << window_->errorMessage().toStdString();
   EXPECT_TRUE(window_->errorMessage().startsWith("Cannot reach the local vpvmd"))
       << window_->errorMessage().toStdString();
+}
+
+QString Bare(QString fingerprint) { return fingerprint.remove(':').toUpper(); }
+
+TEST_F(AccessTokensTest, TrustsARemoteServerOnlyOnceTheUserSaysSo) {
+  // The pins go to $XDG_CONFIG_HOME/vpvm/known_servers, as the CLI's do.
+  QTemporaryDir config;
+  const QByteArray old_config = qgetenv("XDG_CONFIG_HOME");
+  qputenv("XDG_CONFIG_HOME", config.path().toUtf8());
+
+  AccessTokens remote(daemon_.RemoteSettings());
+  ASSERT_TRUE(QTest::qWaitFor([&] { return remote.listings() > 0; }, kWaitMs));
+  EXPECT_FALSE(remote.connected());
+  EXPECT_EQ(Bare(remote.untrustedFingerprint()),
+            Bare(QString::fromStdString(daemon_.Fingerprint())));
+  EXPECT_TRUE(remote.errorMessage().contains("is not trusted yet"))
+      << remote.errorMessage().toStdString();
+
+  remote.trustServer();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return remote.listings() > 1; }, kWaitMs));
+  EXPECT_TRUE(remote.connected()) << remote.errorMessage().toStdString();
+  EXPECT_EQ(remote.errorMessage(), "");
+  EXPECT_EQ(remote.untrustedFingerprint(), "");
+  QFile pins(config.path() + "/vpvm/known_servers");
+  ASSERT_TRUE(pins.open(QIODevice::ReadOnly));
+  const QString pinned = QString::fromUtf8(pins.readAll());
+  const QString pin =
+      QString::fromStdString(daemon_.RemoteSettings().Target() + " " + daemon_.Fingerprint());
+  EXPECT_TRUE(pinned.contains(pin)) << pinned.toStdString();
+
+  remote.closeConnection();
+  if (old_config.isNull()) {
+    qunsetenv("XDG_CONFIG_HOME");
+  } else {
+    qputenv("XDG_CONFIG_HOME", old_config);
+  }
 }
 
 }  // namespace

@@ -47,9 +47,9 @@ absl::Status TestDaemon::Start() {
       return absl::InternalError(absl::StrCat("vpvmd exited with ", process_.exitCode()));
     }
     if (addresses.open(QIODevice::ReadOnly)) {
-      const QJsonObject json = QJsonDocument::fromJson(addresses.readAll()).object();
+      addresses_ = QJsonDocument::fromJson(addresses.readAll()).object();
       addresses.close();
-      if (json.value("pid").toInteger() == process_.processId()) return absl::OkStatus();
+      if (addresses_.value("pid").toInteger() == process_.processId()) return absl::OkStatus();
     }
     QThread::msleep(20);
   }
@@ -70,6 +70,21 @@ client::ConnectionSettings TestDaemon::Settings() const {
   settings.socket = (dir_->path() + "/s.sock").toStdString();
   settings.state_dir = StateDir(*dir_).toStdString();
   return settings;
+}
+
+client::ConnectionSettings TestDaemon::RemoteSettings() const {
+  client::ConnectionSettings settings;
+  settings.remote = true;
+  const QString address = addresses_.value("grpc").toString();  // 127.0.0.1:PORT
+  settings.host = address.section(':', 0, 0).toStdString();
+  settings.port = address.section(':', 1).toInt();
+  QFile master(StateDir(*dir_) + "/master.token");
+  if (master.open(QIODevice::ReadOnly)) settings.token = master.readAll().trimmed().toStdString();
+  return settings;
+}
+
+std::string TestDaemon::Fingerprint() const {
+  return addresses_.value("fingerprint").toString().toStdString();
 }
 
 absl::StatusOr<client::Connection*> TestDaemon::Master() {

@@ -6,6 +6,7 @@
 // under test it makes VMs and tokens with the master token through the client library, as
 // another client would.
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <memory>
@@ -35,6 +36,10 @@ class TestDaemon {
 
   // The local socket and the master token in the state folder, as vpvm-gui uses by default.
   client::ConnectionSettings Settings() const;
+  // Its TLS listener, with the master token given, as for a remote daemon.
+  client::ConnectionSettings RemoteSettings() const;
+  // The SHA-256 fingerprint of its certificate, as its address file gives it.
+  std::string Fingerprint() const;
 
   // A VM that is never started: 64 MiB, one 1 MiB disk.
   absl::StatusOr<v1::Vm> CreateVm(const std::string& name);
@@ -57,6 +62,7 @@ class TestDaemon {
 
   std::unique_ptr<QTemporaryDir> dir_;
   QProcess process_;
+  QJsonObject addresses_;
   std::unique_ptr<client::Connection> master_;
 };
 
