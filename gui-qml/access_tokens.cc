@@ -4,6 +4,7 @@
 #include <QGuiApplication>
 #include <QRegularExpression>
 
+#include "google/protobuf/util/message_differencer.h"
 #include "gui-qml/token_text.h"
 
 namespace vpvm::gui {
@@ -22,6 +23,7 @@ v1::TokenStatus StatusOf(const QString& filter) {
 }
 
 // Every page of a listing, gathered on the worker thread.
+// TODO(#6): fetch pages as the sidebar scrolls, for stores of many thousands of tokens.
 absl::StatusOr<v1::ListTokensResponse> ListAll(client::Connection& connection,
                                                v1::ListTokensRequest request) {
   v1::TokenService::Stub stub(connection.channel());
@@ -77,7 +79,13 @@ void AccessTokens::ApplyListing(absl::StatusOr<v1::ListTokensResponse> listing, 
   if (!listing.ok()) {
     untrusted_ = QString::fromStdString(UnknownCertificateFingerprint(listing.status()));
     SetConnected(false);
-    SetError(HumanError(listing.status(), "Could not list the tokens"), true);
+    SetError(untrusted_.isEmpty()
+                 ? HumanError(listing.status(), "Could not list the tokens")
+                 : QStringLiteral("The certificate of %1 is not trusted yet. Its fingerprint is "
+                                  "%2; compare it with what `vpvmd fingerprint` prints on the "
+                                  "server before you trust it.")
+                       .arg(connectionText(), untrusted_),
+             true);
     emit listed();
     return;
   }
@@ -85,12 +93,30 @@ void AccessTokens::ApplyListing(absl::StatusOr<v1::ListTokensResponse> listing, 
   if (error_from_listing_) SetError(QString(), false);
   std::vector<v1::Token> tokens(listing->tokens().begin(), listing->tokens().end());
   tokens_.Replace(std::move(tokens));
-  // The selection stays while its token exists; a listing that filters it out does not say
-  // whether it does, so only a revoke (or a failed fetch) clears it.
+  // The selection stays while its token exists, shown as the daemon has it now.
   if (selected_) {
-    if (std::optional<v1::Token> fresh = tokens_.Find(selected_->token_id())) SetSelected(fresh);
+    if (std::optional<v1::Token> fresh = tokens_.Find(selected_->token_id())) {
+      SetSelected(fresh);
+    } else {
+      FetchSelected();
+    }
   }
   emit listed();
+}
+
+void AccessTokens::FetchSelected() {
+  v1::GetTokenRequest request;
+  request.set_token_id(selected_->token_id());
+  Call<v1::TokenService::Stub>(
+      &v1::TokenService::Stub::GetToken, request,
+      std::function([this, id = selected_id_](absl::StatusOr<v1::Token> token) {
+        if (selected_id_ != id) return;  // another token was chosen meanwhile
+        if (token.ok()) {
+          SetSelected(*token);
+        } else if (token.status().code() == absl::StatusCode::kNotFound) {
+          SetSelected(std::nullopt);  // revoked elsewhere
+        }
+      }));
 }
 
 void AccessTokens::select(const QString& token_id) {
@@ -107,6 +133,10 @@ QVariantMap AccessTokens::selected() const {
 
 void AccessTokens::SetSelected(std::optional<v1::Token> token) {
   const QString id = token ? QString::fromStdString(token->token_id()) : QString();
+  if (token && selected_ &&
+      google::protobuf::util::MessageDifferencer::Equals(*token, *selected_)) {
+    return;
+  }
   if (id != selected_id_ && editing_) SetEditing(false);
   selected_ = std::move(token);
   selected_id_ = id;

@@ -129,6 +129,8 @@ class AccessTokens : public QObject {
   void LoadVms();
   void ApplyListing(absl::StatusOr<v1::ListTokensResponse> listing, int generation);
   void SetSelected(std::optional<v1::Token> token);
+  // Brings the selected token up to date when the listing filters it out.
+  void FetchSelected();
   void SetError(const QString& message, bool from_listing);
   void SetFormError(const QString& message);
   void SetConnected(bool connected);

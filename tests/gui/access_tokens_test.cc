@@ -302,6 +302,28 @@ TEST_F(AccessTokensTest, WarnsOfListedVmsThatNoLongerExist) {
   EXPECT_EQ(window_->tokens()->index(0).data(TokenListModel::kMissingCountRole), 1);
 }
 
+TEST_F(AccessTokensTest, TheSelectionFollowsTheDaemonWhenFilteredOut) {
+  window_->setPollInterval(200);
+  absl::StatusOr<v1::CreateTokenResponse> created = daemon_.CreateToken("CI", false);
+  ASSERT_TRUE(created.ok());
+  const std::string id = created->token().token_id();
+  Relist();
+  window_->select(QString::fromStdString(id));
+  window_->setStatusFilter("disabled");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return Labels().isEmpty(); }, kWaitMs));
+  EXPECT_EQ(window_->selected()["label"], "CI");  // still shown, though not listed
+
+  ASSERT_TRUE(daemon_.SetDisabled(id, true).ok());  // by another client
+  ASSERT_TRUE(QTest::qWaitFor([&] { return Labels() == QStringList{"CI"}; }, kWaitMs));
+  ASSERT_TRUE(daemon_.SetDisabled(id, false).ok());
+  window_->setStatusFilter("expired");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return window_->selected()["status"] == "active"; }, kWaitMs));
+
+  ASSERT_TRUE(daemon_.Revoke(id).ok());
+  Relist();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return window_->selectedId().isEmpty(); }, kWaitMs));
+}
+
 TEST_F(AccessTokensTest, PicksUpChangesMadeByAnotherClient) {
   window_->setPollInterval(200);
   ASSERT_TRUE(daemon_.CreateToken("Made elsewhere", false).ok());
@@ -334,6 +356,7 @@ TEST_F(AccessTokensTest, TrustsARemoteServerOnlyOnceTheUserSaysSo) {
             Bare(QString::fromStdString(daemon_.Fingerprint())));
   EXPECT_TRUE(remote.errorMessage().contains("is not trusted yet"))
       << remote.errorMessage().toStdString();
+  EXPECT_TRUE(remote.errorMessage().contains(remote.untrustedFingerprint()));
 
   remote.trustServer();
   ASSERT_TRUE(QTest::qWaitFor([&] { return remote.listings() > 1; }, kWaitMs));

@@ -138,6 +138,14 @@ absl::StatusOr<v1::Token> TestDaemon::GetToken(const std::string& token_id) {
   return master->Call(stub, &v1::TokenService::Stub::GetToken, request);
 }
 
+absl::Status TestDaemon::Revoke(const std::string& token_id) {
+  VPVM_ASSIGN_OR_RETURN(client::Connection * master, Master());
+  v1::TokenService::Stub stub(master->channel());
+  v1::RevokeTokenRequest request;
+  request.set_token_id(token_id);
+  return master->Call(stub, &v1::TokenService::Stub::RevokeToken, request).status();
+}
+
 absl::StatusOr<v1::Token> TestDaemon::SetDisabled(const std::string& token_id, bool disabled) {
   VPVM_ASSIGN_OR_RETURN(client::Connection * master, Master());
   v1::TokenService::Stub stub(master->channel());

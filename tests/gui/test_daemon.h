@@ -49,6 +49,7 @@ class TestDaemon {
                                                       const std::vector<std::string>& vms = {},
                                                       int expires_in_seconds = 0);
   absl::StatusOr<v1::Token> GetToken(const std::string& token_id);
+  absl::Status Revoke(const std::string& token_id);
   absl::StatusOr<v1::Token> SetDisabled(const std::string& token_id, bool disabled);
   // Enrols the token `secret` in 2FA as its holder would (over the API, with a code computed
   // from the key the daemon hands out).
