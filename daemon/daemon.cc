@@ -303,10 +303,10 @@ absl::Status RunDaemon(const DaemonOptions& options) {
                               {"socket", options.socket_path},
                               {"grpc", tcp_address},
                               {"http", http_address},
-                              {"tls", remote && options.tls},
+                              {"tls", (remote || http) && options.tls},
                               {"fingerprint", tls.identity.fingerprint}};
   VPVM_RETURN_IF_ERROR(WriteFileAtomically(state->AddressesPath(), addresses.dump(2) + "\n"));
-  if (remote && options.tls) {
+  if ((remote || http) && options.tls) {
     log->info("TLS certificate SHA-256 fingerprint {}", tls.identity.fingerprint);
   }
   log->info("vpvmd {} ready: local {}{}{}{}{}", VPVM_VERSION, options.socket_path,
