@@ -353,6 +353,20 @@ void AccessTokens::setPollInterval(int ms) {
   emit pollIntervalChanged();
 }
 
+void AccessTokens::setActive(bool active) {
+  if (active == this->active()) return;
+  if (active) {
+    poll_.start();
+    clock_.start();
+    tick();
+    refresh();
+  } else {
+    poll_.stop();
+    clock_.stop();
+  }
+  emit activeChanged();
+}
+
 void AccessTokens::SetError(const QString& message, bool from_listing) {
   error_from_listing_ = from_listing && !message.isEmpty();
   if (message == error_) return;

@@ -44,6 +44,8 @@ class AccessTokens : public QObject {
   // The fingerprint of a remote server's certificate that is not trusted yet; empty otherwise.
   Q_PROPERTY(QString untrustedFingerprint READ untrustedFingerprint NOTIFY errorChanged)
   Q_PROPERTY(int pollInterval READ pollInterval WRITE setPollInterval NOTIFY pollIntervalChanged)
+  // While false (the window is hidden), nothing is listed periodically; true lists at once.
+  Q_PROPERTY(bool active READ active WRITE setActive NOTIFY activeChanged)
   // How many listings have come back: lets a test wait for the next one.
   Q_PROPERTY(int listings READ listings NOTIFY listed)
 
@@ -89,6 +91,8 @@ class AccessTokens : public QObject {
   int pollInterval() const { return poll_.interval(); }
   void setPollInterval(int ms);
   int listings() const { return listings_; }
+  bool active() const { return poll_.isActive(); }
+  void setActive(bool active);
 
  signals:
   void filterChanged();
@@ -99,6 +103,7 @@ class AccessTokens : public QObject {
   void errorChanged();
   void formErrorChanged();
   void pollIntervalChanged();
+  void activeChanged();
   void listed();
   // A secret to show once: after create (`rotated` false) or rotate.
   void secretRevealed(const QString& label, const QString& secret, bool rotated);

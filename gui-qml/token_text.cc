@@ -21,6 +21,14 @@ QString Span(qint64 seconds) {
   return Plural(seconds / 86400, "day");
 }
 
+// Like Span, to the nearest unit, as the CLI shows expiries: a token made to last 30 days reads
+// "30 days" a moment later, not "29 days".
+QString RoundedSpan(qint64 seconds) {
+  if (seconds < 3570) return Plural(std::max<qint64>(1, (seconds + 30) / 60), "minute");
+  if (seconds < 84600) return Plural((seconds + 1800) / 3600, "hour");
+  return Plural((seconds + 43200) / 86400, "day");
+}
+
 QString LevelDescription(const v1::Token& token) {
   if (token.is_master()) return QStringLiteral("Everything, including managing tokens.");
   if (token.access_level() == v1::ACCESS_LEVEL_ADMIN) {
@@ -80,7 +88,7 @@ QString Remaining(const QDateTime& expiry, const QDateTime& now) {
     return past < 60 ? QStringLiteral("expired just now")
                      : QStringLiteral("expired ") + Ago(expiry, now);
   }
-  return Span(seconds) + QStringLiteral(" remaining");
+  return RoundedSpan(seconds) + QStringLiteral(" remaining");
 }
 
 QString StatusKey(v1::TokenStatus status) {
@@ -152,8 +160,12 @@ QVariantMap TokenToVariant(const v1::Token& token, const QDateTime& now) {
   }
   if (token.has_last_used_time()) {
     QString used = Capitalized(Ago(ToDateTime(token.last_used_time()), now));
-    if (!token.last_used_address().empty()) {
-      used += QStringLiteral(" from ") + QString::fromStdString(token.last_used_address());
+    // The daemon names every client of its Unix socket "unix".
+    const std::string& address = token.last_used_address();
+    if (address == "unix") {
+      used += QStringLiteral(" on the local socket");
+    } else if (!address.empty()) {
+      used += QStringLiteral(" from ") + QString::fromStdString(address);
     }
     map["lastUsedText"] = used;
   } else {

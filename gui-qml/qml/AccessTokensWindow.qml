@@ -10,6 +10,16 @@ ApplicationWindow {
     height: 740
     minimumWidth: 820
     minimumHeight: 520
+    // Listed again whenever it is opened; nothing is asked of the daemon while it is closed.
+    function open() {
+        backend.active = true
+        show()
+        raise()
+        requestActivate()
+    }
+    onClosing: backend.active = false
+    Component.onCompleted: backend.active = visible
+
     AccessTokensView {
         anchors.fill: parent
         backend: window.backend

@@ -29,11 +29,7 @@ ApplicationWindow {
                 objectName: "accessTokensAction"
                 text: qsTr("&Access Tokens…")
                 shortcut: "Ctrl+T"
-                onTriggered: {
-                    tokensWindow.show()
-                    tokensWindow.raise()
-                    tokensWindow.requestActivate()
-                }
+                onTriggered: tokensWindow.open()
             }
         }
     }

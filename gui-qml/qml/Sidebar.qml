@@ -96,6 +96,13 @@ Rectangle {
         }
 
         Text {
+            objectName: "tokenCount"
+            visible: sidebar.backend.connected && list.count > 0
+            text: list.count === 1 ? qsTr("1 token") : qsTr("%1 tokens").arg(list.count)
+            color: Theme.muted
+            font.pixelSize: 12
+        }
+        Text {
             Layout.fillWidth: true
             text: sidebar.backend.connectionText
             color: Theme.muted

@@ -168,6 +168,9 @@ TEST(TokenTextTest, RelativeTimes) {
   EXPECT_EQ(Ago(now.addDays(-12), now), "12 days ago");
   EXPECT_EQ(Remaining(now.addDays(27).addSecs(60), now), "27 days remaining");
   EXPECT_EQ(Remaining(now.addSecs(3600 + 60), now), "1 hour remaining");
+  EXPECT_EQ(Remaining(now.addDays(30).addSecs(-5), now), "30 days remaining");
+  EXPECT_EQ(Remaining(now.addSecs(90 * 60), now), "2 hours remaining");
+  EXPECT_EQ(Remaining(now.addSecs(20), now), "1 minute remaining");
   EXPECT_EQ(Remaining(now.addDays(-2), now), "expired 2 days ago");
 }
 

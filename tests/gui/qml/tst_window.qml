@@ -32,9 +32,10 @@ TokensTestCase {
         const detail = find(view, "tokenDetail")
         compare(find(detail, "detailLabel").text, "CI Pipeline")
         compare(find(detail, "statusBadge").text, "Active")
-        verify(find(detail, "expiryText").text.indexOf("days remaining") > 0)
-        verify(find(detail, "lastUsedText").text.startsWith("Just now"),
-               find(detail, "lastUsedText").text)
+        verify(find(detail, "expiryText").text.endsWith(" · 30 days remaining"),
+               find(detail, "expiryText").text)
+        compare(find(detail, "lastUsedText").text, "Just now on the local socket")
+        compare(find(view, "tokenCount").text, "5 tokens")
         verify(find(detail, "tokenIdText").text.startsWith("tok_"))
         verify(find(detail, "missingVmWarning").visible)
         verify(!find(detail, "disableTwoFactorButton").visible)  // 2FA not set up
@@ -107,10 +108,15 @@ TokensTestCase {
         compare(tools.title, "&Tools")
         const action = tools.actionAt(0)
         compare(action.text, "&Access Tokens…")
+        verify(!backend.active, "a hidden window lists nothing")
+        const before = backend.listings
         action.trigger()
         tryCompare(main.tokensWindow, "visible", true)
+        verify(backend.active)
+        tryVerify(() => backend.listings > before, timeout, "listed when shown")
         compare(main.tokensWindow.title, "Access Tokens — vpvm")
         main.tokensWindow.close()
+        verify(!backend.active, "a closed window lists nothing")
         main.close()
     }
 }
