@@ -8,6 +8,8 @@ ColumnLayout {
     id: formView
     required property QtObject backend
     readonly property QtObject form: backend.form
+    readonly property alias datePicker: datePicker
+    objectName: "tokenForm"
     spacing: 14
 
     Section {
@@ -169,15 +171,25 @@ ColumnLayout {
                 text: formView.form.expiryDate
                 onTextEdited: formView.form.expiryDate = text
             }
+            Button {
+                objectName: "pickDateButton"
+                text: qsTr("Pick…")
+                onClicked: datePicker.openAt(formView.form.expiryDate)
+            }
             Text {
                 color: Theme.muted
                 text: qsTr("valid through that day")
             }
+        }
+        RowLayout {
+            visible: !formView.form.neverExpires
+            spacing: 2
             Repeater {
                 model: [[7, qsTr("7 days")], [30, qsTr("30 days")], [90, qsTr("90 days")],
                         [365, qsTr("1 year")]]
                 delegate: Button {
                     required property var modelData
+                    objectName: "preset_" + modelData[0]
                     flat: true
                     text: modelData[1]
                     onClicked: formView.form.setExpiryInDays(modelData[0])
@@ -199,5 +211,13 @@ ColumnLayout {
             color: Theme.dangerSoft
             border.color: Theme.danger
         }
+    }
+
+    DatePicker {
+        id: datePicker
+        parent: Overlay.overlay
+        x: Math.round((parent.width - width) / 2)
+        y: Math.round((parent.height - height) / 2)
+        onPicked: isoDate => formView.form.expiryDate = isoDate
     }
 }

@@ -78,6 +78,30 @@ TokensTestCase {
         tryVerify(() => findChild(form, "vm_db-main") !== null, timeout)
         click(form, "vm_db-main")
         click(form, "neverExpiresSwitch")
+        const picker = find(form, "tokenForm").datePicker
+        click(form, "preset_7")
+        const week = new Date()
+        week.setDate(week.getDate() + 7)
+        compare(backend.form.expiryDate,
+                picker.isoOf(week.getFullYear(), week.getMonth(), week.getDate()))
+        click(form, "pickDateButton")
+        tryCompare(picker, "opened", true)
+        compare(picker.isoOf(picker.year, picker.month, 1).slice(0, 7),
+                backend.form.expiryDate.slice(0, 7), "opens on the month of the date in the form")
+        const today = new Date()
+        picker.year = today.getFullYear()
+        picker.month = today.getMonth()
+        if (today.getDate() > 1) {  // a day already past cannot be picked
+            click(picker.contentItem, "day_" + picker.isoOf(today.getFullYear(), today.getMonth(), 1))
+            verify(picker.opened)
+        }
+        screenshot("date-picker")
+        click(picker.contentItem, "nextMonth")
+        const fifteenth = picker.isoOf(picker.year, picker.month, 15)
+        click(picker.contentItem, "day_" + fifteenth)
+        tryCompare(picker, "visible", false)
+        compare(backend.form.expiryDate, fifteenth)
+        compare(find(form, "expiryField").text, fifteenth)
         typeInto(find(form, "expiryField"), "2099-12-31")
         click(sheet.footer, "createButton")
         tryCompare(view.revealSheet, "opened", true)
