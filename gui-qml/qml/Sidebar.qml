@@ -80,8 +80,20 @@ Rectangle {
             delegate: TokenRow {
                 width: ListView.view.width
                 selected: tokenId === sidebar.backend.selectedId
-                onClicked: sidebar.backend.select(tokenId)
+                onClicked: {
+                    list.forceActiveFocus()
+                    sidebar.backend.select(tokenId)
+                }
             }
+            // Up and Down move the selection through the list.
+            function selectAt(row) {
+                if (row < 0 || row >= count)
+                    return
+                sidebar.backend.select(model.get(row).tokenId)
+                positionViewAtIndex(row, ListView.Contain)
+            }
+            Keys.onUpPressed: selectAt(model.indexOf(sidebar.backend.selectedId) - 1)
+            Keys.onDownPressed: selectAt(model.indexOf(sidebar.backend.selectedId) + 1)
             Text {
                 anchors.centerIn: parent
                 visible: list.count === 0

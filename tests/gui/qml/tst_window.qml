@@ -40,6 +40,13 @@ TokensTestCase {
         verify(find(detail, "missingVmWarning").visible)
         verify(!find(detail, "disableTwoFactorButton").visible)  // 2FA not set up
         screenshot("tokens")
+
+        keyClick(Qt.Key_Down)  // the list has the focus once a row is clicked
+        tryCompare(backend.selected, "label", "Admin Tool")
+        keyClick(Qt.Key_Up)
+        tryCompare(backend.selected, "label", "CI Pipeline")
+        keyClick(Qt.Key_Up)  // the first row stays selected
+        compare(backend.selected.label, "CI Pipeline")
     }
 
     function test_filter_pills_and_search_as_you_type() {
