@@ -341,6 +341,29 @@ TEST_F(AccessTokensTest, SaysWhenTheDaemonCannotBeReached) {
       << window_->errorMessage().toStdString();
 }
 
+TEST_F(AccessTokensTest, SaysWhenItsTokenMayNotManageTokens) {
+  absl::StatusOr<v1::CreateTokenResponse> admin = daemon_.CreateToken("Admin Tool", true);
+  ASSERT_TRUE(admin.ok());
+  client::ConnectionSettings settings = daemon_.Settings();
+  settings.token = admin->secret();
+  AccessTokens scoped(settings);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return scoped.listings() > 0; }, kWaitMs));
+  EXPECT_FALSE(scoped.connected());
+  EXPECT_TRUE(scoped.errorMessage().startsWith(
+      "The token this window uses may not manage tokens (only the master token may): "))
+      << scoped.errorMessage().toStdString();
+  scoped.closeConnection();
+
+  settings.token = std::string(admin->secret()).replace(5, 4, "AAAA");  // a mistyped secret
+  AccessTokens mistyped(settings);
+  ASSERT_TRUE(QTest::qWaitFor([&] { return mistyped.listings() > 0; }, kWaitMs));
+  EXPECT_TRUE(
+      mistyped.errorMessage().startsWith("vpvmd did not accept the token this window "
+                                         "uses: "))
+      << mistyped.errorMessage().toStdString();
+  mistyped.closeConnection();
+}
+
 QString Bare(QString fingerprint) { return fingerprint.remove(':').toUpper(); }
 
 TEST_F(AccessTokensTest, TrustsARemoteServerOnlyOnceTheUserSaysSo) {
