@@ -191,10 +191,11 @@ QString HumanError(const absl::Status& status, const QString& action) {
       return QStringLiteral("vpvmd did not accept the token this window uses: ") +
              Sentence(message);
     case absl::StatusCode::kPermissionDenied:
+      // Every call of the window is master-only but the VM list, which is never refused.
       return QStringLiteral(
-                 "The token this window uses may not manage tokens (only the master "
-                 "token may): ") +
-             Sentence(message);
+                 "The token this window uses is not the master token, which alone "
+                 "manages tokens (vpvmd says: ") +
+             message + QStringLiteral(").");
     case absl::StatusCode::kNotFound:
       return action + QStringLiteral(
                           ": the token no longer exists; it may have been revoked "

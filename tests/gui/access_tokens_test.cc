@@ -349,9 +349,9 @@ TEST_F(AccessTokensTest, SaysWhenItsTokenMayNotManageTokens) {
   AccessTokens scoped(settings);
   ASSERT_TRUE(QTest::qWaitFor([&] { return scoped.listings() > 0; }, kWaitMs));
   EXPECT_FALSE(scoped.connected());
-  EXPECT_TRUE(scoped.errorMessage().startsWith(
-      "The token this window uses may not manage tokens (only the master token may): "))
-      << scoped.errorMessage().toStdString();
+  EXPECT_EQ(scoped.errorMessage(),
+            "The token this window uses is not the master token, which alone manages tokens "
+            "(vpvmd says: only the master token may do this).");
   scoped.closeConnection();
 
   settings.token = std::string(admin->secret()).replace(5, 4, "AAAA");  // a mistyped secret
