@@ -193,19 +193,18 @@ void AccessTokens::submitEdit() {
     return;
   }
   AddBusy(1);
-  Call<v1::TokenService::Stub>(
-      &v1::TokenService::Stub::UpdateToken, *std::move(request),
-      std::function([this](absl::StatusOr<v1::Token> updated) {
-        AddBusy(-1);
-        if (!updated.ok()) {
-          SetFormError(HumanError(updated.status(), "Could not save the changes"));
-          return;
-        }
-        SetEditing(false);
-        emit formAccepted();
-        SetSelected(*updated);
-        refresh();
-      }));
+  Call<v1::TokenService::Stub>(&v1::TokenService::Stub::UpdateToken, *std::move(request),
+                               std::function([this](absl::StatusOr<v1::Token> updated) {
+                                 AddBusy(-1);
+                                 if (!updated.ok()) {
+                                   RefuseForm(updated.status(), "Could not save the changes");
+                                   return;
+                                 }
+                                 SetEditing(false);
+                                 emit formAccepted();
+                                 SetSelected(*updated);
+                                 refresh();
+                               }));
 }
 
 void AccessTokens::cancelEdit() {

@@ -12,6 +12,11 @@
 #include "gtest/gtest.h"
 #include "tests/gui/test_daemon.h"
 
+// Failures print QStrings as text.
+inline void PrintTo(const QString& text, std::ostream* out) {
+  *out << '"' << text.toStdString() << '"';
+}
+
 namespace vpvm::gui {
 namespace {
 
@@ -215,6 +220,27 @@ TEST_F(AccessTokensTest, EditsATokenAndChangesOnlyWhatWasEdited) {
   EXPECT_EQ(stored.expire_time().seconds(), created->token().expire_time().seconds());
   EXPECT_EQ(window_->selected()["label"], "CI Pipeline");
   ASSERT_TRUE(QTest::qWaitFor([&] { return Labels() == QStringList{"CI Pipeline"}; }, kWaitMs));
+}
+
+TEST_F(AccessTokensTest, ARefusedEditKeepsTheFormOpenAsTyped) {
+  ASSERT_TRUE(daemon_.CreateVm("web-1").ok());
+  ASSERT_TRUE(daemon_.CreateVm("db-1").ok());
+  absl::StatusOr<v1::CreateTokenResponse> created = daemon_.CreateToken("CI", false, {"web-1"});
+  ASSERT_TRUE(created.ok());
+  Relist();
+  window_->select(QString::fromStdString(created->token().token_id()));
+  window_->startEdit();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return window_->vms()->rowCount() == 2; }, kWaitMs));
+  window_->form()->setLabel("CI Pipeline");
+  window_->form()->setVmChecked(VmIdOf("db-1"), true);
+  ASSERT_TRUE(daemon_.DeleteVm("db-1").ok());  // by another client, while the form is open
+  window_->submitEdit();
+  ASSERT_TRUE(QTest::qWaitFor([&] { return !window_->formError().isEmpty(); }, kWaitMs));
+  EXPECT_EQ(window_->formError(), "Could not save the changes: Unknown VM \"db-1\".");
+  EXPECT_TRUE(window_->editing());
+  EXPECT_EQ(window_->form()->label(), "CI Pipeline");
+  EXPECT_EQ(window_->form()->vmIds().size(), 2);
+  EXPECT_EQ(DaemonToken(window_->selectedId()).label(), "CI");  // nothing half-changed
 }
 
 TEST_F(AccessTokensTest, CancellingAnEditChangesNothing) {

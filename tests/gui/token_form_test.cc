@@ -9,6 +9,11 @@
 #include "gtest/gtest.h"
 #include "gui-qml/token_text.h"
 
+// Failures print QStrings as text.
+inline void PrintTo(const QString& text, std::ostream* out) {
+  *out << '"' << text.toStdString() << '"';
+}
+
 namespace vpvm::gui {
 namespace {
 

@@ -7,6 +7,11 @@
 
 #include "gtest/gtest.h"
 
+// Failures print QStrings as text.
+inline void PrintTo(const QString& text, std::ostream* out) {
+  *out << '"' << text.toStdString() << '"';
+}
+
 namespace vpvm::gui {
 namespace {
 
