@@ -128,7 +128,7 @@ TestCase {
     // Saves a screenshot of the window and checks that it shows something.
     function screenshot(name) {
         mouseMove(view, view.width - 2, view.height - 2)  // no hover left where the last click was
-        wait(50)  // one frame after the last change
+        verify(harness.settle(view))  // laid out; grabbing the window renders it afresh
         const colours = harness.saveScreenshot(view, name)
         verify(colours > 40, name + ": only " + colours + " colours")
     }
