@@ -170,6 +170,7 @@ Flickable {
                     font.pixelSize: 14
                 }
                 Button {
+                    objectName: "copyTokenIdButton"
                     text: qsTr("Copy")
                     onClicked: detail.backend.copyToClipboard(detail.token.tokenId)
                 }

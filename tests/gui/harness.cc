@@ -2,8 +2,10 @@
 
 #include <QtQuickTest/quicktest.h>
 
+#include <QClipboard>
 #include <QDebug>
 #include <QDir>
+#include <QGuiApplication>
 #include <QImage>
 #include <QQuickWindow>
 #include <QSet>
@@ -88,6 +90,8 @@ QVariantMap Harness::storedToken(const QString& tokenId) {
 }
 
 bool Harness::accepts(const QString& secret) { return daemon_->Accepts(secret.toStdString()); }
+
+QString Harness::clipboardText() const { return QGuiApplication::clipboard()->text(); }
 
 bool Harness::settle(QQuickItem* item) {
   return item && item->window() && QQuickTest::qWaitForPolish(item->window());

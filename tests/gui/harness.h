@@ -40,6 +40,9 @@ class Harness : public QObject {
   Q_INVOKABLE QVariantMap storedToken(const QString& tokenId);
   Q_INVOKABLE bool accepts(const QString& secret);
 
+  // What the window put on the clipboard.
+  Q_INVOKABLE QString clipboardText() const;
+
   // Waits until the window of `item` has laid out its items, so that a click lands where the
   // item is now shown.
   Q_INVOKABLE bool settle(QQuickItem* item);

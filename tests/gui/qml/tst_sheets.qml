@@ -56,6 +56,8 @@ TokensTestCase {
         verify(harness.accepts(secret))
         verify(find(reveal.contentItem, "secretWarning").text.indexOf("will not be shown again") > 0)
         screenshot("reveal")
+        click(reveal.contentItem, "copySecretButton")
+        compare(harness.clipboardText(), secret)
 
         click(reveal.footer, "doneButton")
         tryCompare(reveal, "visible", false)

@@ -36,7 +36,9 @@ TokensTestCase {
                find(detail, "expiryText").text)
         compare(find(detail, "lastUsedText").text, "Just now on the local socket")
         compare(find(view, "tokenCount").text, "5 tokens")
-        verify(find(detail, "tokenIdText").text.startsWith("tok_"))
+        const tokenId = find(detail, "tokenIdText").text
+        verify(tokenId.startsWith("tok_"), tokenId)
+        compare(tokenId, backend.selectedId)
         verify(find(detail, "missingVmWarning").visible)
         verify(!find(detail, "disableTwoFactorButton").visible)  // 2FA not set up
         screenshot("tokens")
@@ -47,6 +49,9 @@ TokensTestCase {
         tryCompare(backend.selected, "label", "CI Pipeline")
         keyClick(Qt.Key_Up)  // the first row stays selected
         compare(backend.selected.label, "CI Pipeline")
+
+        click(detail, "copyTokenIdButton")
+        compare(harness.clipboardText(), tokenId)
     }
 
     function test_filter_pills_and_search_as_you_type() {
