@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "daemon/gateway/json_printer.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -222,6 +223,30 @@ absl::Status AddQuery(absl::string_view query, const Descriptor* type, json& obj
   return absl::OkStatus();
 }
 
+// The usual request of a GET or DELETE, only top-level string fields such as the VM a path
+// names, set straight into `request`: protobuf 3.21's JSON parser would cost a tenth of the whole
+// request. False, with `request` untouched, for anything else.
+bool SetPlainStrings(const json& object, google::protobuf::Message* request) {
+  const Descriptor& type = *request->GetDescriptor();
+  auto field_of = [&type](const std::string& key) {
+    const FieldDescriptor* field = type.FindFieldByName(key);
+    if (field == nullptr) field = type.FindFieldByCamelcaseName(key);
+    return field != nullptr && (field->name() == key || field->json_name() == key) ? field
+                                                                                   : nullptr;
+  };
+  for (const auto& [key, value] : object.items()) {
+    const FieldDescriptor* field = field_of(key);
+    if (field == nullptr || field->is_repeated() || field->type() != FieldDescriptor::TYPE_STRING ||
+        !value.is_string()) {
+      return false;
+    }
+  }
+  for (const auto& [key, value] : object.items()) {
+    request->GetReflection()->SetString(request, field_of(key), value.get<std::string>());
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status CheckStrictJson(absl::string_view text, const Descriptor* type) {
@@ -262,6 +287,7 @@ absl::Status BuildRequest(const RouteMatch& match, absl::string_view query, absl
     object[field->name()] = value;
   }
 
+  if (SetPlainStrings(object, request)) return absl::OkStatus();
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   const auto parsed = google::protobuf::util::JsonStringToMessage(object.dump(), request, options);
@@ -273,6 +299,7 @@ absl::Status BuildRequest(const RouteMatch& match, absl::string_view query, absl
 }
 
 std::string ResponseJson(const google::protobuf::Message& message) {
+  if (std::optional<std::string> printed = PrintJson(message)) return *std::move(printed);
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   std::string out;
