@@ -17,6 +17,9 @@
 namespace vpvm::daemon::gateway {
 namespace {
 
+constexpr absl::string_view kSignIn = "vpvm.v1.SessionService.SignIn";
+constexpr absl::string_view kSignOut = "vpvm.v1.SessionService.SignOut";
+
 std::string StatusName(absl::StatusCode code) {
   std::string name = absl::StatusCodeToString(code);
   for (char& c : name) c = c == ' ' ? '_' : absl::ascii_toupper(c);
@@ -208,10 +211,14 @@ HttpResponse Gateway::Call(const RouteMatch& match, const HttpRequest& request) 
   call.method = method;
   call.peer = ClientAddress(request);
   call.presented_secret = PresentedSecret(request);
-  if (absl::Status attached = AttachSession(request, sessions_, call); !attached.ok()) {
-    HttpResponse response = ErrorResponse(attached);
-    if (absl::IsUnauthenticated(attached)) response.headers = ClearedSessionCookies(request.tls);
-    return response;
+  // A stale cookie must not spoil a sign-in, which replaces whatever session the browser holds
+  // once it succeeds (AddSessionCookies).
+  if (method->full_name() != kSignIn) {
+    if (absl::Status attached = AttachSession(request, sessions_, call); !attached.ok()) {
+      HttpResponse response = ErrorResponse(attached);
+      if (absl::IsUnauthenticated(attached)) response.headers = ClearedSessionCookies(request.tls);
+      return response;
+    }
   }
   const absl::Status status = dispatcher_.Invoke(call, *rpc_request, rpc_response.get());
   if (!status.ok()) {
@@ -238,13 +245,15 @@ HttpResponse Gateway::Call(const RouteMatch& match, const HttpRequest& request) 
 void Gateway::AddSessionCookies(const google::protobuf::MethodDescriptor& method,
                                 google::protobuf::Message& response, const HttpRequest& request,
                                 HttpResponse& http) const {
-  if (method.full_name() == "vpvm.v1.SessionService.SignOut") {
+  if (method.full_name() == kSignOut) {
     http.headers = ClearedSessionCookies(request.tls);
     return;
   }
-  if (method.full_name() != "vpvm.v1.SessionService.SignIn") return;
+  if (method.full_name() != kSignIn) return;
   auto& signed_in = static_cast<v1::SignInResponse&>(response);
   if (signed_in.session_id().empty()) return;
+  const std::string previous = CookieValue(request, kSessionCookie);
+  if (!previous.empty() && previous != signed_in.session_id()) sessions_.End(previous);
   if (std::optional<SessionStore::Session> session = sessions_.Find(signed_in.session_id())) {
     http.headers =
         SessionCookies(signed_in.session_id(), *session, sessions_.options().lifetime, request.tls);

@@ -79,6 +79,16 @@ class SessionTestCase(unittest.TestCase):
         self.browser = Browser(self.daemon)
         self.addCleanup(os.unlink, self.browser.jar)
 
+    def session_status(self, session_id):
+        """GET /v1/session with this session cookie alone, whatever the jar holds."""
+        done = subprocess.run(
+            ["curl", "-sS", "--cacert", self.browser.cacert, "--resolve",
+             f"localhost:{self.browser.port}:127.0.0.1", "-H", f"Cookie: vpvm_session={session_id}",
+             "-o", "/dev/null", "-w", "%{http_code}",
+             f"https://localhost:{self.browser.port}/v1/session"],
+            capture_output=True, text=True, timeout=30, check=True)
+        return int(done.stdout)
+
     def enrol(self, browser):
         status, enrolment = browser("POST", "/v1/session/twoFactor:beginEnrollment", {})
         self.assertEqual(status, 200, enrolment)
@@ -133,6 +143,27 @@ class SignInTest(SessionTestCase):
         status, answer = self.browser.sign_in(self.token.secret)
         self.assertEqual(status, 401)
         self.assertIn("disabled", answer["error"]["message"])
+
+    def test_a_stale_or_live_session_cookie_never_spoils_a_sign_in(self):
+        self.assertEqual(self.browser.sign_in(self.token.secret)[0], 200)
+        first = self.browser.cookie("vpvm_session")
+        # A sign-in over a live session, without its CSRF token: a new session replaces it.
+        status, answer = self.browser("POST", "/v1/session:signIn", {"secret": self.token.secret},
+                                      csrf=False)
+        self.assertEqual(status, 200, answer)
+        second = self.browser.cookie("vpvm_session")
+        self.assertNotEqual(first, second)
+        self.assertEqual(self.session_status(first), 401)
+        self.assertEqual(self.session_status(second), 200)
+        # A cookie of a session that ended long ago (a restart, the idle timeout).
+        done = subprocess.run(
+            ["curl", "-sS", "--cacert", self.browser.cacert, "--resolve",
+             f"localhost:{self.browser.port}:127.0.0.1", "-H", "Cookie: vpvm_session=ended-long-ago",
+             "-H", "Content-Type: application/json", "-o", "/dev/null", "-w", "%{http_code}",
+             "--data-binary", json.dumps({"secret": self.token.secret}),
+             f"https://localhost:{self.browser.port}/v1/session:signIn"],
+            capture_output=True, text=True, timeout=30, check=True)
+        self.assertEqual(done.stdout, "200")
 
     def test_sign_out_ends_the_session(self):
         self.browser.sign_in(self.token.secret)
@@ -235,16 +266,6 @@ class SessionEndsTest(SessionTestCase):
                     self.token.secret = response.secret
                 self.assertEqual(browser("GET", "/v1/session")[0], 401)
 
-
-    def session_status(self, session_id):
-        """GET /v1/session with this session cookie alone, whatever the jar holds."""
-        done = subprocess.run(
-            ["curl", "-sS", "--cacert", self.browser.cacert, "--resolve",
-             f"localhost:{self.browser.port}:127.0.0.1", "-H", f"Cookie: vpvm_session={session_id}",
-             "-o", "/dev/null", "-w", "%{http_code}",
-             f"https://localhost:{self.browser.port}/v1/session"],
-            capture_output=True, text=True, timeout=30, check=True)
-        return int(done.stdout)
 
     def test_a_token_that_expires_ends_its_sessions_for_good(self):
         expiring = create(self.master, "expiring", ADMIN, expire_seconds=int(time.time()) + 2)
