@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands/commands.h"
@@ -112,7 +113,9 @@ int ExitCodeFor(const absl::Status& status) {
 std::string ErrorMessage(const absl::Status& status) {
   std::string message(status.message());
   if (message.empty()) message = absl::StatusCodeToString(status.code());
-  if (auto retry = status.GetPayload(client::kRetryAfter)) {
+  // The daemon's message may already say when ("retry in 6 s"); say it once.
+  if (auto retry = status.GetPayload(client::kRetryAfter);
+      retry.has_value() && !absl::StrContains(message, "retry in")) {
     absl::StrAppend(&message, "; try again in ", std::string(*retry), " s");
   }
   return message;

@@ -240,7 +240,11 @@ class PlainTcpTest(CliTestCase):
             f.write("insecure = true\n")
         self.assertIn(vm.id, self.ok("list", *remote, local=False))
         os.remove(os.path.join(self.config_dir, "vpvm.conf"))
-        self.assertNotEqual(self.vpvm("list", *remote, local=False).returncode, 0)
+        refused = self.vpvm("list", *remote, local=False)
+        self.assertNotEqual(refused.returncode, 0)
+        # gRPC's own log of the failed handshake stays out: the error is one line.
+        self.assertEqual(len(refused.stderr.strip().splitlines()), 1, refused.stderr)
+        self.assertTrue(refused.stderr.startswith("vpvm: "), refused.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.config_dir, "known_servers")))
 
 

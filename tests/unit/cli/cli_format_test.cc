@@ -80,6 +80,9 @@ TEST(ExitCodeTest, ThrottledMessagesSayWhenToTryAgain) {
   absl::Status throttled = absl::ResourceExhaustedError("too many failed attempts");
   throttled.SetPayload(client::kRetryAfter, absl::Cord("6"));
   EXPECT_EQ(ErrorMessage(throttled), "too many failed attempts; try again in 6 s");
+  absl::Status said = absl::ResourceExhaustedError("too many failed attempts; retry in 6 s");
+  said.SetPayload(client::kRetryAfter, absl::Cord("6"));
+  EXPECT_EQ(ErrorMessage(said), "too many failed attempts; retry in 6 s");
 }
 
 }  // namespace
