@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/default_paths.h"
 
 namespace vpvm::daemon {
@@ -44,6 +45,8 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
   app.fallthrough();
   app.set_config("--config", DefaultConfigFile(),
                  "config file (TOML, the long option names as keys)");
+  // A mistyped key (http_listen for http-listen) must not be dropped without a word.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--state-dir", options.state_dir,
                  "state folder (default /var/lib/vpvm as root, else $XDG_STATE_HOME/vpvm)");
   app.add_option("--socket", options.socket_path,
@@ -92,6 +95,14 @@ absl::StatusOr<DaemonOptions> ParseOptions(int argc, char** argv) {
     return absl::CancelledError(app.help());
   } catch (const CLI::CallForVersion&) {
     return absl::CancelledError(VPVM_VERSION);
+  } catch (const CLI::ConfigError& e) {
+    absl::string_view what = e.what();
+    if (absl::ConsumePrefix(&what, "INI was not able to parse ")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config file: unknown key \"", what,
+                       "\" (the keys are the long option names, such as http-listen)"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("config file: ", e.what()));
   } catch (const CLI::ParseError& e) {
     return absl::InvalidArgumentError(e.what());
   }

@@ -51,6 +51,14 @@ TEST(ConfigTest, ConfigFileIsReadAndFlagsWin) {
   EXPECT_EQ(options->log_level, "error");
 }
 
+TEST(ConfigTest, AnUnknownKeyInTheConfigFileIsRefusedByName) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("vpvmd.conf")) << "listen = \"127.0.0.1:4000\"\nhttp_listen = \"x\"\n";
+  auto options = Parse({"--config", dir.File("vpvmd.conf")});
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("unknown key \"http_listen\""));
+}
+
 TEST(ConfigTest, BadValuesAreRefusedNamingTheProblem) {
   EXPECT_THAT(Parse({"--listen", "localhost"}).status().message(), HasSubstr("HOST:PORT"));
   EXPECT_THAT(Parse({"--listen", "127.0.0.1:70000"}).status().message(), HasSubstr("HOST:PORT"));
