@@ -352,6 +352,14 @@ absl::Status PrintFingerprint(const DaemonOptions& options) {
 
 absl::Status RotateMaster(const DaemonOptions& options) {
   ::umask(077);
+  // A mistyped --state-dir must not quietly become a new, empty store with a master of its own.
+  const std::string database = options.state_dir + "/vpvm.db";
+  std::error_code error;
+  if (!std::filesystem::exists(database, error)) {
+    return absl::NotFoundError(absl::StrCat("no token database at ", database,
+                                            "; name the state folder of an existing vpvmd with "
+                                            "--state-dir"));
+  }
   VPVM_ASSIGN_OR_RETURN(auto state, StateDir::OpenAndLock(options.state_dir));
   auth::SystemClock clock;
   auth::OsRandom random;

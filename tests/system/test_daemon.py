@@ -125,6 +125,32 @@ class RefusedStartTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(other.state_dir,
                                                      "vpvmd.addresses.json")))
 
+    def test_rotate_master_refuses_a_folder_without_a_store_and_creates_nothing(self):
+        missing = os.path.join(Daemon(VPVMD).tmp, "no-such-state")
+        result = subprocess.run([VPVMD, "rotate-master", "--state-dir", missing],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("no token database at " + missing, result.stderr)
+        self.assertFalse(os.path.exists(missing))
+
+    def test_rotate_master_of_a_stopped_daemon_gives_a_secret_it_then_accepts(self):
+        daemon = Daemon(VPVMD).start()
+        old_secret = daemon.master_secret()
+        self.assertEqual(daemon.stop(), 0)
+        result = subprocess.run([VPVMD, "rotate-master", "--state-dir", daemon.state_dir],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        new_secret = daemon.master_secret()
+        self.assertNotEqual(new_secret, old_secret)
+        daemon.start()
+        self.addCleanup(daemon.stop)
+        code, _, _, _ = Client(API, daemon.unix_channel(), new_secret).call(
+            "vpvm.v1.SystemService.InspectSelf")
+        self.assertEqual(code, OK)
+        code, _, _, _ = Client(API, daemon.unix_channel(), old_secret).call(
+            "vpvm.v1.SystemService.InspectSelf")
+        self.assertEqual(code.name, "UNAUTHENTICATED")
+
     def test_config_error_is_one_line_and_a_usage_exit(self):
         result = self.run_vpvmd("--listen", "nonsense")
         self.assertEqual(result.returncode, 2)
