@@ -267,8 +267,6 @@ absl::Status RunDaemon(const DaemonOptions& options) {
       ssl.pem_key_cert_pairs.push_back(
           {tls.identity.private_key_pem, tls.identity.certificate_pem});
       credentials = grpc::SslServerCredentials(ssl);
-    } else {
-      log->warn("TLS is off: tokens cross {} in the clear", options.listen);
     }
     builder.AddListeningPort(options.listen, credentials, &tcp_port);
   }
@@ -311,6 +309,10 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   }
   log->info("vpvmd {} ready: local {}{}{}{}{}", VPVM_VERSION, options.socket_path,
             remote ? ", remote " : "", tcp_address, http ? ", HTTP " : "", http_address);
+  if ((remote || http) && !options.tls) {
+    log->warn("TLS is off: tokens cross {}{}{} in the clear", tcp_address,
+              remote && http ? " and " : "", http_address);
+  }
 
   // 5. Serve until told to stop.
   std::thread stopper([&] {
