@@ -189,7 +189,7 @@ struct Gate {
     if (!loaded.ok()) Fail(loaded.status().ToString());
     rules = *std::move(loaded);
     dispatcher = std::make_unique<Dispatcher>(*rules, *store, *recorder, *throttle, vms, clock);
-    handlers = std::make_unique<SystemHandlers>(clock);
+    handlers = std::make_unique<SystemHandlers>(clock, vms);
     handlers->Register(*dispatcher);
   }
   ~Gate() {

@@ -118,7 +118,12 @@ std::string SelfDetails(const v1::InspectSelfResponse& self, const Cli& cli) {
   fields.Add("Label", self.label());
   fields.Add("Status", TokenStatusName(self.status()));
   fields.Add("Scope", self.is_master() ? "Master (everything)" : ScopeName(self.access_level()));
-  fields.Add("VMs", self.is_master() ? "All VMs" : VmScopeText(self.vm_scope(), 0));
+  std::string vms =
+      self.is_master() ? "All VMs" : VmScopeText(self.vm_scope(), self.missing_vm_ids_size());
+  if (self.missing_vm_ids_size() > 0) {
+    absl::StrAppend(&vms, " (no longer exist: ", absl::StrJoin(self.missing_vm_ids(), ", "), ")");
+  }
+  fields.Add("VMs", vms);
   fields.Add("Extended", ExtendedText(self.extended_permissions()));
   fields.Add("Expires", ExpiryLong(self.has_expire_time() ? &self.expire_time() : nullptr, cli));
 

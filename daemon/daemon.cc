@@ -239,7 +239,7 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   token_handlers.Register(dispatcher);
   SessionHandlers session_handlers(*store, sessions, throttle, clock);
   session_handlers.Register(dispatcher);
-  SystemHandlers system_handlers(clock);
+  SystemHandlers system_handlers(clock, *vms);
   system_handlers.Register(dispatcher);
   VmHandlers vm_handlers(*vms);
   vm_handlers.Register(dispatcher);

@@ -52,6 +52,9 @@ absl::Status SystemHandlers::InspectSelf(const CallContext& context, const v1::I
   if (self.expires_at.has_value()) *response->mutable_expire_time() = ToTimestamp(*self.expires_at);
   response->set_status(ToProto(self.StatusAt(now)));
   response->set_is_master(self.is_master);
+  for (const auth::VmRef& vm : self.vm_scope.vms) {
+    if (!vms_.Exists(vm.id)) response->add_missing_vm_ids(vm.id);
+  }
 
   // What the gate would answer, asked of the gate's own decision.
   auto allowed = [&](const AccessRequirement& need) {

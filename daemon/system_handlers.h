@@ -4,6 +4,7 @@
 // behind the extended permissions).
 
 #include "daemon/dispatcher.h"
+#include "daemon/vm_directory.h"
 #include "libauth/clock.h"
 #include "vpvm/v1/host_service.pb.h"
 #include "vpvm/v1/system_service.pb.h"
@@ -14,7 +15,7 @@ inline constexpr char kApiVersion[] = "v1";
 
 class SystemHandlers {
  public:
-  explicit SystemHandlers(const auth::Clock& clock) : clock_(clock) {}
+  SystemHandlers(const auth::Clock& clock, const VmDirectory& vms) : clock_(clock), vms_(vms) {}
   void Register(Dispatcher& dispatcher);
 
  private:
@@ -24,6 +25,7 @@ class SystemHandlers {
                            v1::InspectSelfResponse*);
 
   const auth::Clock& clock_;
+  const VmDirectory& vms_;
 };
 
 }  // namespace vpvm::daemon

@@ -212,6 +212,12 @@ class TokenManagementTest(CliTestCase):
         self.assertEqual(listed["total_size"], 3)
         by_label = {token["label"]: token for token in listed["tokens"]}
         self.assertEqual(by_label["CI Pipeline"]["missing_vm_ids"], [dev.id])
+        # The token sees it too, even once a new VM has taken the name.
+        self.make_vm("ubuntu-dev")
+        self.assertEqual(self.json("whoami", "--token", ci.secret)["missing_vm_ids"], [dev.id])
+        vms_line = line_of(self.ok("whoami", "--token", ci.secret), "VMs:")
+        self.assertIn("⚠", vms_line)
+        self.assertIn(dev.id, vms_line)
         self.assertEqual(by_label["Admin Tool"]["last_used_address"], "127.0.0.1")
         self.assertEqual(by_label["Backup"]["status"], "TOKEN_STATUS_DISABLED")
         self.assertEqual(by_label["Backup"]["vm_scope"]["vms"][0]["id"], test.id)
