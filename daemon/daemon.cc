@@ -180,6 +180,19 @@ absl::flat_hash_map<std::string, std::pair<std::string, std::string>> DashboardS
   return files;
 }
 
+// A state folder that vpvmd did not make keeps the mode it had. Its files are private anyway,
+// but others may list them; say so rather than change the mode of a folder the user chose.
+void WarnIfOpen(const std::string& state_dir, spdlog::logger& log) {
+  std::error_code error;
+  const auto permissions = std::filesystem::status(state_dir, error).permissions();
+  if (error) return;
+  const auto others = std::filesystem::perms::group_all | std::filesystem::perms::others_all;
+  if ((permissions & others) != std::filesystem::perms::none) {
+    log.warn("the state folder {} is open to other users (mode {:o}); chmod 700 it", state_dir,
+             static_cast<unsigned>(permissions & std::filesystem::perms::mask));
+  }
+}
+
 }  // namespace
 
 absl::Status RunDaemon(const DaemonOptions& options) {
@@ -192,6 +205,7 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   // 1. Refuse early, writing nothing that was there: the lock, the TLS identity (in memory),
   // the addresses.
   VPVM_ASSIGN_OR_RETURN(auto state, StateDir::OpenAndLock(options.state_dir));
+  WarnIfOpen(options.state_dir, *log);
   const bool remote = options.listen != "off";
   const bool http = options.http_listen != "off";
   TlsMaterial tls;

@@ -37,6 +37,19 @@ class StartupTest(unittest.TestCase):
             self.assertEqual(mode(os.path.join(state, name)), 0o600, name)
         self.assertTrue(self.daemon.master_secret().startswith("vpvm_"))
 
+    def test_a_state_folder_open_to_others_is_warned_about(self):
+        daemon = Daemon(VPVMD, ["--log-level", "warn"])
+        os.makedirs(daemon.state_dir, mode=0o755)
+        os.chmod(daemon.state_dir, 0o755)
+        daemon.start()
+        self.addCleanup(daemon.stop)
+        daemon.log.flush()
+        with open(daemon.log.name) as f:
+            self.assertIn(f"the state folder {daemon.state_dir} is open to other users (mode 755)",
+                          f.read())
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(daemon.state_dir, "vpvm.db")).st_mode),
+                         0o600)
+
     def test_fingerprint_command_matches_the_certificate_served(self):
         printed = subprocess.run([VPVMD, "fingerprint", "--state-dir", self.daemon.state_dir],
                                  capture_output=True, text=True, check=True).stdout.strip()
