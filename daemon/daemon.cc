@@ -205,7 +205,6 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   // 1. Refuse early, writing nothing that was there: the lock, the TLS identity (in memory),
   // the addresses.
   VPVM_ASSIGN_OR_RETURN(auto state, StateDir::OpenAndLock(options.state_dir));
-  WarnIfOpen(options.state_dir, *log);
   const bool remote = options.listen != "off";
   const bool http = options.http_listen != "off";
   TlsMaterial tls;
@@ -323,6 +322,8 @@ absl::Status RunDaemon(const DaemonOptions& options) {
   }
   log->info("vpvmd {} ready: local {}{}{}{}{}", VPVM_VERSION, options.socket_path,
             remote ? ", remote " : "", tcp_address, http ? ", HTTP " : "", http_address);
+  // Warnings wait until start-up succeeded, so that a refused start stays one line.
+  WarnIfOpen(options.state_dir, *log);
   if ((remote || http) && !options.tls) {
     log->warn("TLS is off: tokens cross {}{}{} in the clear", tcp_address,
               remote && http ? " and " : "", http_address);
