@@ -125,28 +125,34 @@ void AppendValue(const Message& message, const FieldDescriptor& field, int index
   throw Unsupported{};
 }
 
+// `message` as its generated type T, which it is in vpvmd; a copy only for a dynamic message.
+template <typename T>
+T As(const Message& message) {
+  if (const auto* generated = dynamic_cast<const T*>(&message)) return *generated;
+  T copy;
+  copy.CopyFrom(message);
+  return copy;
+}
+
 // The well-known types vpvm.v1 uses, as strings; false for an ordinary message.
 bool AppendWellKnown(const Message& message, std::string& out) {
   const Descriptor& type = *message.GetDescriptor();
   if (type.file()->package() != "google.protobuf") return false;
   using google::protobuf::util::TimeUtil;
   if (type.full_name() == "google.protobuf.Timestamp") {
-    google::protobuf::Timestamp timestamp;
-    timestamp.CopyFrom(message);
-    AppendString(TimeUtil::ToString(timestamp), out);
+    AppendString(TimeUtil::ToString(As<google::protobuf::Timestamp>(message)), out);
     return true;
   }
   if (type.full_name() == "google.protobuf.Duration") {
-    google::protobuf::Duration duration;
-    duration.CopyFrom(message);
-    AppendString(TimeUtil::ToString(duration), out);
+    AppendString(TimeUtil::ToString(As<google::protobuf::Duration>(message)), out);
     return true;
   }
   if (type.full_name() == "google.protobuf.FieldMask") {
-    google::protobuf::FieldMask mask;
-    mask.CopyFrom(message);
     std::string text;
-    if (!google::protobuf::util::FieldMaskUtil::ToJsonString(mask, &text)) throw Unsupported{};
+    if (!google::protobuf::util::FieldMaskUtil::ToJsonString(
+            As<google::protobuf::FieldMask>(message), &text)) {
+      throw Unsupported{};
+    }
     AppendString(text, out);
     return true;
   }

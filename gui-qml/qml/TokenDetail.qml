@@ -81,7 +81,8 @@ Flickable {
                 font.pixelSize: 13
                 text: "▲ " + ((detail.token.missingCount ?? 0) === 1
                               ? qsTr("1 listed VM no longer exists.")
-                              : qsTr("%1 listed VMs no longer exist.").arg(detail.token.missingCount))
+                              : qsTr("%1 listed VMs no longer exist.")
+                                    .arg(detail.token.missingCount))
                       + " " + qsTr("A new VM with the same name gains no access.")
                 background: Rectangle {
                     radius: Theme.radius
@@ -143,8 +144,9 @@ Flickable {
             RowLayout {
                 spacing: 10
                 Text {
-                    text: detail.token.twoFactor ? qsTr("Active (dashboard sign-in asks for a code)")
-                                                 : qsTr("Not set up")
+                    text: detail.token.twoFactor
+                          ? qsTr("Active (dashboard sign-in asks for a code)")
+                          : qsTr("Not set up")
                     color: Theme.text
                     font.pixelSize: 14
                 }

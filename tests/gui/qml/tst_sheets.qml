@@ -54,7 +54,8 @@ TokensTestCase {
         verify(secret.startsWith("vpvm_"), secret)
         compare(reveal.title, "Token “Release automation” Created")
         verify(harness.accepts(secret))
-        verify(find(reveal.contentItem, "secretWarning").text.indexOf("will not be shown again") > 0)
+        const warning = find(reveal.contentItem, "secretWarning").text
+        verify(warning.indexOf("will not be shown again") > 0)
         screenshot("reveal")
         click(reveal.contentItem, "copySecretButton")
         compare(harness.clipboardText(), secret)
@@ -94,7 +95,8 @@ TokensTestCase {
         picker.year = today.getFullYear()
         picker.month = today.getMonth()
         if (today.getDate() > 1) {  // a day already past cannot be picked
-            click(picker.contentItem, "day_" + picker.isoOf(today.getFullYear(), today.getMonth(), 1))
+            const first = picker.isoOf(today.getFullYear(), today.getMonth(), 1)
+            click(picker.contentItem, "day_" + first)
             verify(picker.opened)
         }
         screenshot("date-picker")
