@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "daemon/logging.h"
 #include "daemon/peer.h"
 #include "daemon/status.h"
@@ -46,6 +47,22 @@ Dispatcher::Dispatcher(const AccessRules& rules, const auth::TokenStore& store,
       clock_(clock),
       rpc_log_(Logger("rpc")) {}
 
+absl::StatusOr<std::shared_ptr<const auth::Token>> VerifyThrottled(const auth::TokenStore& store,
+                                                                   FailureThrottle& throttle,
+                                                                   const std::string& peer,
+                                                                   absl::string_view secret) {
+  const bool throttled = peer != kUnixPeer;
+  if (throttled) {
+    if (absl::Duration wait = throttle.RetryAfter(peer); wait > absl::ZeroDuration()) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "too many failed attempts from ", peer, "; retry in ", absl::ToInt64Seconds(wait), " s"));
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const auth::Token>> verified = store.Verify(secret);
+  if (!verified.ok() && throttled) throttle.RecordFailure(peer);
+  return verified;
+}
+
 absl::Status Dispatcher::Authenticate(const IncomingCall& call,
                                       std::shared_ptr<const auth::Token>* caller) {
   if (!call.presented_secret.has_value() && !call.session_token_id.empty()) {
@@ -60,22 +77,8 @@ absl::Status Dispatcher::Authenticate(const IncomingCall& call,
         "no token: send one as x-auth-token (gRPC metadata or HTTP header), or as authorization: "
         "Bearer");
   }
-  // The local socket is guarded by its file permissions and is never throttled.
-  const bool throttled = call.peer != kUnixPeer;
-  if (throttled) {
-    if (absl::Duration wait = throttle_.RetryAfter(call.peer); wait > absl::ZeroDuration()) {
-      return absl::ResourceExhaustedError(absl::StrCat("too many failed attempts from ", call.peer,
-                                                       "; retry in ", absl::ToInt64Seconds(wait),
-                                                       " s"));
-    }
-  }
-  absl::StatusOr<std::shared_ptr<const auth::Token>> verified =
-      store_.Verify(*call.presented_secret);
-  if (!verified.ok()) {
-    if (throttled) throttle_.RecordFailure(call.peer);
-    return verified.status();
-  }
-  *caller = *std::move(verified);
+  VPVM_ASSIGN_OR_RETURN(*caller,
+                        VerifyThrottled(store_, throttle_, call.peer, *call.presented_secret));
   return absl::OkStatus();
 }
 

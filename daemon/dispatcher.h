@@ -44,6 +44,15 @@ struct IncomingCall {
   std::string session_token_id;
 };
 
+// Verifies a presented secret for a caller at `peer`: refused at once while the address is held
+// back (RESOURCE_EXHAUSTED), and a failure counts toward its throttle. The local socket is
+// guarded by its file permissions and is never throttled. Used by the gate and by dashboard
+// sign-in, where the secret travels in the request.
+absl::StatusOr<std::shared_ptr<const auth::Token>> VerifyThrottled(const auth::TokenStore& store,
+                                                                   FailureThrottle& throttle,
+                                                                   const std::string& peer,
+                                                                   absl::string_view secret);
+
 class Dispatcher {
  public:
   using Handler = std::function<absl::Status(const CallContext&, const google::protobuf::Message&,

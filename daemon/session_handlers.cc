@@ -3,7 +3,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "daemon/logging.h"
-#include "daemon/peer.h"
 #include "daemon/proto_convert.h"
 #include "daemon/qr_code.h"
 #include "libauth/base32.h"
@@ -53,19 +52,9 @@ void SessionHandlers::Register(Dispatcher& d) {
 
 absl::Status SessionHandlers::SignIn(const CallContext& context, const v1::SignInRequest& request,
                                      v1::SignInResponse* response) {
-  const bool throttled = context.peer != kUnixPeer;
-  if (throttled) {
-    if (absl::Duration wait = throttle_.RetryAfter(context.peer); wait > absl::ZeroDuration()) {
-      return absl::ResourceExhaustedError(absl::StrCat("too many failed attempts from ",
-                                                       context.peer, "; retry in ",
-                                                       absl::ToInt64Seconds(wait), " s"));
-    }
-  }
-  absl::StatusOr<std::shared_ptr<const auth::Token>> token = store_.Verify(request.secret());
-  if (!token.ok()) {
-    if (throttled) throttle_.RecordFailure(context.peer);
-    return token.status();
-  }
+  absl::StatusOr<std::shared_ptr<const auth::Token>> token =
+      VerifyThrottled(store_, throttle_, context.peer, request.secret());
+  if (!token.ok()) return token.status();
   // The secret verified: now it may be said why the token is refused.
   const auth::TokenStatus status = (*token)->StatusAt(clock_.Now());
   if (status != auth::TokenStatus::kActive) {
