@@ -152,6 +152,9 @@ class TokenStore final : public LastUseSink {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   absl::StatusOr<TotpVerdict> CheckCode(const EntryPtr& entry, TotpRow row, absl::string_view code)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // ConfirmTwoFactor (a pending enrolment) or VerifyTwoFactor (a confirmed one).
+  absl::StatusOr<TotpVerdict> CheckTwoFactorCode(absl::string_view id, absl::string_view code,
+                                                 bool confirming);
 
   // Replaces `previous` by `next` in memory; only after the database committed the change.
   void Publish(const EntryPtr& previous, EntryPtr next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);

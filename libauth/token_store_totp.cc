@@ -96,25 +96,27 @@ absl::StatusOr<TotpVerdict> TokenStore::CheckCode(const EntryPtr& entry, TotpRow
 
 absl::StatusOr<TotpVerdict> TokenStore::ConfirmTwoFactor(absl::string_view id,
                                                          absl::string_view code) {
-  absl::MutexLock db_lock(&db_mu_);
-  EntryPtr entry = Find(id);
-  if (entry == nullptr) return NoSuchToken(id);
-  VPVM_ASSIGN_OR_RETURN(std::optional<TotpRow> row, ReadTotp(entry->token.id));
-  if (!row.has_value() || row->confirmed) {
-    return absl::FailedPreconditionError(
-        row.has_value() ? "two-factor sign-in is on already"
-                        : "no two-factor enrolment is pending for this token: begin one first");
-  }
-  return CheckCode(entry, *std::move(row), code);
+  return CheckTwoFactorCode(id, code, /*confirming=*/true);
 }
 
 absl::StatusOr<TotpVerdict> TokenStore::VerifyTwoFactor(absl::string_view id,
                                                         absl::string_view code) {
+  return CheckTwoFactorCode(id, code, /*confirming=*/false);
+}
+
+absl::StatusOr<TotpVerdict> TokenStore::CheckTwoFactorCode(absl::string_view id,
+                                                           absl::string_view code,
+                                                           bool confirming) {
   absl::MutexLock db_lock(&db_mu_);
   EntryPtr entry = Find(id);
   if (entry == nullptr) return NoSuchToken(id);
   VPVM_ASSIGN_OR_RETURN(std::optional<TotpRow> row, ReadTotp(entry->token.id));
-  if (!row.has_value() || !row->confirmed) {
+  if (confirming && (!row.has_value() || row->confirmed)) {
+    return absl::FailedPreconditionError(
+        row.has_value() ? "two-factor sign-in is on already"
+                        : "no two-factor enrolment is pending for this token: begin one first");
+  }
+  if (!confirming && (!row.has_value() || !row->confirmed)) {
     return absl::FailedPreconditionError("two-factor sign-in is not on for this token");
   }
   return CheckCode(entry, *std::move(row), code);
